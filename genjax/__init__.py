@@ -1,0 +1,3 @@
+"""genjax: deep generative models in JAX, one trainer for every family."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,116 @@
+"""The autoencoder as a trainer method.
+
+Loss: the reconstruction error summed over pixels, averaged over the batch —
+binary cross-entropy on logits (the Keras seed's sigmoid + BCE, fused) or squared error.
+An autoencoder has no prior over codes; to *sample*, the state tracks a diagonal Gaussian
+fitted to the codes of the training data (running moments), and decodes draws from it.
+"""
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from genjax.autoencoder.modules import ConvAutoencoder, MLPAutoencoder
+from genjax.errors import ConfigError
+from genjax.train import optim
+from genjax.train.method import AXIS, Method, register
+
+ARCHS = {"mlp": MLPAutoencoder, "conv": ConvAutoencoder}
+LOSSES = ("bce", "mse")
+CODE_MOMENTUM = 0.99
+
+
+@struct.dataclass
+class State:
+  step: jax.Array
+  params: dict
+  opt_state: optax.OptState
+  code_mean: jax.Array   # running mean of the training codes, (latents,)
+  code_var: jax.Array    # running variance of the training codes, (latents,)
+
+
+def reconstruction_loss(logits, x, kind):
+  """Per-example reconstruction error, summed over all pixels: (B,)."""
+  if kind == "bce":
+    err = optax.sigmoid_binary_cross_entropy(logits, x)
+  else:
+    err = jnp.square(jax.nn.sigmoid(logits) - x)
+  return err.reshape(err.shape[0], -1).sum(-1)
+
+
+def validate(config, info):
+  m = config.model
+  if m.arch not in ARCHS:
+    raise ConfigError("model.arch", m.arch, "one of " + ", ".join(ARCHS))
+  if m.loss not in LOSSES:
+    raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
+  if not (isinstance(m.latents, int) and m.latents > 0):
+    raise ConfigError("model.latents", m.latents, "a positive integer")
+  if any(not (isinstance(h, int) and h > 0) for h in m.hidden):
+    raise ConfigError("model.hidden", m.hidden, "a tuple of positive integers")
+  if not info.is_image:
+    raise ConfigError("data.name", config.data.name, "an image data set for the autoencoder")
+  if m.arch == "conv" and len(m.hidden) not in (0, 2):
+    raise ConfigError("model.hidden", m.hidden, "two conv widths (or () for (32, 64)) with arch='conv'")
+  if m.arch == "conv" and (info.shape[0] % 4 or info.shape[1] % 4):
+    raise ConfigError("model.arch", m.arch, f"'mlp' for {info.shape[:2]} images (conv needs sides divisible by 4)")
+  if config.data.scale != "[0,1]":
+    raise ConfigError("data.scale", config.data.scale, "'[0,1]': the decoder's sigmoid outputs [0, 1]")
+  optim.validate(config.optim)
+
+
+def make_network(config, info):
+  m = config.model
+  if m.arch == "mlp":
+    return MLPAutoencoder(latents=m.latents, hidden=tuple(m.hidden), data_shape=info.shape)
+  return ConvAutoencoder(latents=m.latents, features=tuple(m.hidden) or (32, 64), data_shape=info.shape)
+
+
+@register("autoencoder")
+def build(config, info) -> Method:
+  validate(config, info)
+  net = make_network(config, info)
+  tx = optim.make(config.optim)
+  kind = config.model.loss
+
+  def init(rng, batch):
+    params = net.init(rng, batch["x"][:1])["params"]
+    zeros = jnp.zeros((config.model.latents,), jnp.float32)
+    return State(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
+                 code_mean=zeros, code_var=jnp.ones_like(zeros))
+
+  def loss_fn(params, x):
+    z = net.apply({"params": params}, x, method=net.encode)
+    logits = net.apply({"params": params}, z, method=net.decode)
+    return reconstruction_loss(logits, x, kind).mean(), z
+
+  def train_step(state, batch, rng):
+    (loss, z), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch["x"])
+    grads = jax.lax.pmean(grads, AXIS)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    mean = jax.lax.pmean(z.mean(0), AXIS)
+    var = jax.lax.pmean(jnp.square(z - mean).mean(0), AXIS)
+    code_mean = CODE_MOMENTUM * state.code_mean + (1 - CODE_MOMENTUM) * mean
+    code_var = CODE_MOMENTUM * state.code_var + (1 - CODE_MOMENTUM) * var
+    new = state.replace(step=state.step + 1, params=params, opt_state=opt_state,
+                        code_mean=code_mean, code_var=code_var)
+    return new, {"loss": loss}
+
+  def eval_step(state, batch, rng):
+    x = batch["x"]
+    logits = net.apply({"params": state.params}, x)
+    mse = jnp.square(jax.nn.sigmoid(logits) - x).reshape(x.shape[0], -1).sum(-1)
+    return {"loss": reconstruction_loss(logits, x, kind), "mse": mse}
+
+  def sample(state, rng, n):
+    z = state.code_mean + jnp.sqrt(state.code_var) * jax.random.normal(rng, (n, config.model.latents))
+    return jax.nn.sigmoid(net.apply({"params": state.params}, z, method=net.decode))
+
+  return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample)
+
+
+def reconstruct(config, info, state, x):
+  """Reconstructions in [0, 1] of preprocessed images x."""
+  net = make_network(config, info)
+  return jax.nn.sigmoid(net.apply({"params": state.params}, x))

@@ -1,0 +1,34 @@
+"""Data: named data sets, deterministic batch order, preprocessing stated in the config."""
+from genjax.data.pipeline import Batches, eval_batches, make_preprocess, protocol, to_unit_interval
+from genjax.data.sources import INFOS, Info, Split, info, load
+from genjax.errors import ConfigError
+
+BINARIZE = ("none", "dynamic", "threshold")
+SCALES = ("[0,1]", "[-1,1]")
+
+
+def validate(cfg) -> Info:
+  """Checks config.data before anything is read; returns the data set's Info."""
+  if cfg.name not in INFOS:
+    raise ConfigError("data.name", cfg.name, "one of " + ", ".join(sorted(INFOS)))
+  data_info = INFOS[cfg.name]
+  for field in ("train_split", "eval_split"):
+    if cfg[field] not in data_info.splits:
+      raise ConfigError(f"data.{field}", cfg[field], f"a split of {cfg.name}: {', '.join(data_info.splits)}")
+  if cfg.binarize not in BINARIZE:
+    raise ConfigError("data.binarize", cfg.binarize, "one of " + ", ".join(BINARIZE))
+  if cfg.scale not in SCALES:
+    raise ConfigError("data.scale", cfg.scale, "one of " + ", ".join(SCALES))
+  if data_info.binarization == "static" and (cfg.binarize != "none" or cfg.dequantize):
+    raise ConfigError("data.binarize", cfg.binarize,
+                      f"'none' and dequantize=False for {cfg.name}, which is already binary")
+  if cfg.binarize != "none" and cfg.dequantize:
+    raise ConfigError("data.dequantize", cfg.dequantize, "False when data.binarize is set")
+  for field in ("toy2d_train_size", "toy2d_test_size"):
+    if cfg[field] <= 0:
+      raise ConfigError(f"data.{field}", cfg[field], "a positive integer")
+  return data_info
+
+
+__all__ = ["Batches", "Info", "Split", "eval_batches", "info", "load", "make_preprocess",
+           "protocol", "to_unit_interval", "validate"]

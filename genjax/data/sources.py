@@ -1,0 +1,174 @@
+"""Named data sets, loaded whole into host memory as numpy.
+
+Images are uint8 arrays (N, H, W, C) holding integer levels 0..num_levels-1; toy 2-D
+densities are float32 arrays (N, 2) with num_levels = 0. Nothing here downloads unless
+the config says `download=True`: offline, a data set is read from files the user points
+`manual_dir` at (TFDS verifies them against its registered checksums) or from data
+embedded in the installed packages.
+"""
+import dataclasses
+import hashlib
+import os
+from typing import Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from genjax.data import toy2d
+from genjax.errors import DataError
+
+
+@dataclasses.dataclass(frozen=True)
+class Info:
+  """What a model needs to know about a data set before any of it is read."""
+  shape: Tuple[int, ...]       # one example, e.g. (28, 28, 1) or (2,)
+  num_levels: int              # 256 for 8-bit images, 2 for binary, 0 for continuous
+  num_classes: int             # 0 when the data set has no labels
+  splits: Tuple[str, ...]
+  binarization: str = "none"   # 'static' when the stored data is already a fixed binarisation
+
+  @property
+  def is_image(self) -> bool:
+    return len(self.shape) == 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+  x: np.ndarray
+  label: Optional[np.ndarray] = None
+
+  def __len__(self):
+    return len(self.x)
+
+
+# Raw files TFDS expects in `manual_dir` for each data set it prepares offline.
+_MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_MANUAL_FILES = {
+    "mnist": _MNIST_FILES,
+    "fashion_mnist": _MNIST_FILES,
+    "binarized_mnist": tuple(f"binarized_mnist_{s}.amat" for s in ("train", "valid", "test")),
+    "cifar10": ("cifar-10-binary.tar.gz",),
+}
+
+# sha256 of the uint8 0/1 arrays of Larochelle & Murray's static binarisation: the .amat
+# files TFDS registers, stored as `binarized_mnist.npz` (see ../shared/data/README.md).
+BINARIZED_MNIST_NPZ = "binarized_mnist.npz"
+_BINARIZED_MNIST_SHA256 = {
+    "train": "43490d4d6ac9002727af4426d8748609fdb7e4094fa65ad8d681ea60082a7a5a",
+    "valid": "069b4f0beb389b776478c3e872b4df71c95ac4be64d7cbe6d32e24ebac8e6d5e",
+    "test": "ca0294c3b8d984c7a1dc891015a8eea6f37bae59a34e35ea0fc8c47110a8dd86",
+}
+
+INFOS: Dict[str, Info] = {
+    "mnist": Info((28, 28, 1), 256, 10, ("train", "test")),
+    "fashion_mnist": Info((28, 28, 1), 256, 10, ("train", "test")),
+    "binarized_mnist": Info((28, 28, 1), 2, 0, ("train", "validation", "test"), "static"),
+    "cifar10": Info((32, 32, 3), 256, 10, ("train", "test")),
+    "digits": Info((8, 8, 1), 17, 10, ("train", "test")),
+    **{f"toy2d/{k}": Info((2,), 0, 0, ("train", "test")) for k in toy2d.SAMPLERS},
+}
+
+
+def info(name: str) -> Info:
+  return INFOS[name]
+
+
+def load(cfg) -> Dict[str, Split]:
+  """All splits of the data set `cfg.name`, as {'train': Split, 'test': Split, ...}."""
+  if cfg.name.startswith("toy2d/"):
+    return _toy2d(cfg.name.split("/", 1)[1], cfg)
+  return _LOADERS.get(cfg.name, _tfds)(cfg)
+
+
+def _toy2d(kind, cfg):
+  # Disjoint seeds per split; the training set is large enough to act as the density.
+  return {"train": Split(toy2d.generate(kind, cfg.toy2d_train_size, seed=2 * cfg.toy2d_seed)),
+          "test": Split(toy2d.generate(kind, cfg.toy2d_test_size, seed=2 * cfg.toy2d_seed + 1))}
+
+
+def _digits(cfg):
+  """scikit-learn's bundled 1 797 8x8 digits (levels 0..16): a fixed 1 500 / 297 split."""
+  from sklearn.datasets import load_digits
+  d = load_digits()
+  x = d.images.astype(np.uint8)[..., None]
+  y = d.target.astype(np.int32)
+  order = np.random.default_rng(0).permutation(len(x))
+  train, test = order[:1500], order[1500:]
+  return {"train": Split(x[train], y[train]), "test": Split(x[test], y[test])}
+
+
+def _binarized_mnist(cfg):
+  npz = os.path.join(cfg.manual_dir, BINARIZED_MNIST_NPZ) if cfg.manual_dir else ""
+  if npz and os.path.exists(npz):
+    return _binarized_mnist_npz(npz)
+  return _tfds(cfg)
+
+
+def _binarized_mnist_npz(path):
+  try:
+    with np.load(path, allow_pickle=False) as z:
+      arrays = {k: z[k] for k in ("train", "valid", "test")}
+  except Exception as e:  # zip/CRC errors, missing keys, pickled content
+    raise DataError(f"{path} is not a readable binarized MNIST archive ({type(e).__name__}: "
+                    f"{e}); expected an .npz with uint8 arrays train, valid, test") from None
+  for split, a in arrays.items():
+    digest = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    if a.dtype != np.uint8 or a.ndim != 2 or a.shape[1] != 784 or digest != _BINARIZED_MNIST_SHA256[split]:
+      raise DataError(f"{path}: split '{split}' ({a.dtype}{list(a.shape)}, sha256 {digest[:12]}…) "
+                      f"is not Larochelle & Murray's static binarisation (expected uint8 (N, 784), "
+                      f"sha256 {_BINARIZED_MNIST_SHA256[split][:12]}…)")
+  as_images = lambda a: a.reshape(-1, 28, 28, 1)
+  return {"train": Split(as_images(arrays["train"])),
+          "validation": Split(as_images(arrays["valid"])),
+          "test": Split(as_images(arrays["test"]))}
+
+
+def _tfds(cfg):
+  """A TFDS data set, prepared from `manual_dir` or (only if asked) downloaded."""
+  import tensorflow_datasets as tfds  # Imported lazily: it pulls in TensorFlow.
+  _hide_gpus_from_tensorflow()
+  builder = tfds.builder(cfg.name, data_dir=cfg.data_dir or None)
+  if not builder.is_prepared():
+    _prepare(tfds, builder, cfg)
+  out = {}
+  for split in INFOS[cfg.name].splits:
+    arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+    out[split] = Split(np.asarray(arrays["image"], np.uint8),
+                       np.asarray(arrays["label"], np.int32) if "label" in arrays else None)
+  return out
+
+
+def _prepare(tfds, builder, cfg):
+  where = builder.data_dir
+  if cfg.manual_dir:
+    missing = [f for f in _MANUAL_FILES[cfg.name]
+               if not os.path.exists(os.path.join(cfg.manual_dir, f))]
+    if missing:
+      extra = f" (or {BINARIZED_MNIST_NPZ})" if cfg.name == "binarized_mnist" else ""
+      raise DataError(f"config.data.manual_dir={cfg.manual_dir!r} lacks {', '.join(missing)}{extra}: "
+                      f"expected the raw files of '{cfg.name}'")
+    download_config = tfds.download.DownloadConfig(manual_dir=cfg.manual_dir)
+  elif cfg.download:
+    download_config = tfds.download.DownloadConfig()
+  else:
+    raise DataError(f"data set '{cfg.name}' is not prepared under {where}: set "
+                    f"--config.data.manual_dir=<folder with {', '.join(_MANUAL_FILES[cfg.name])}> "
+                    f"to prepare it offline, or --config.data.download=True to download it")
+  try:
+    builder.download_and_prepare(download_config=download_config)
+  except tfds.download.NonMatchingChecksumError as e:
+    bad = str(e).split("downloaded to ", 1)[-1].split(",", 1)[0]
+    raise DataError(f"{bad} does not match the checksum TFDS registers for '{cfg.name}': "
+                    f"the file is corrupt or not the original") from None
+
+
+def _hide_gpus_from_tensorflow():
+  # TFDS runs on TensorFlow; keep TF off accelerators so it cannot take JAX's memory.
+  try:
+    import tensorflow as tf
+    tf.config.set_visible_devices([], "GPU")
+  except Exception:  # Already initialised, or a CPU-only build.
+    pass
+
+
+_LOADERS: Dict[str, Callable] = {"digits": _digits, "binarized_mnist": _binarized_mnist}

@@ -1,0 +1,77 @@
+"""Where numbers go: a progress line, `metrics.jsonl`, TensorBoard scalars and images."""
+import datetime
+import json
+import os
+import time
+from typing import Dict
+
+import numpy as np
+from absl import logging
+
+
+class MetricWriter:
+
+  def __init__(self, workdir: str, enabled: bool = True):
+    self.enabled = enabled
+    self._jsonl = os.path.join(workdir, "metrics.jsonl")
+    self._tb = None
+    if enabled:
+      from tensorboardX import SummaryWriter  # Imported lazily: only the chief writes.
+      self._tb = SummaryWriter(os.path.join(workdir, "tensorboard"), flush_secs=30)
+
+  def scalars(self, step: int, values: Dict[str, float]):
+    if not self.enabled:
+      return
+    with open(self._jsonl, "a") as f:
+      f.write(json.dumps({"step": int(step), **{k: float(v) for k, v in values.items()}}) + "\n")
+    for k, v in values.items():
+      self._tb.add_scalar(k, float(v), int(step))
+
+  def image(self, step: int, tag: str, image: np.ndarray):
+    if self.enabled:
+      self._tb.add_image(tag, image, int(step), dataformats="HWC")
+
+  def close(self):
+    if self._tb is not None:
+      self._tb.close()
+
+
+class Progress:
+  """Steps/s and ETA between log lines."""
+
+  def __init__(self, start_step: int, num_steps: int):
+    self.num_steps = num_steps
+    self._t, self._step = time.perf_counter(), start_step
+
+  def update(self, step: int) -> Dict[str, float]:
+    now = time.perf_counter()
+    rate = (step - self._step) / max(now - self._t, 1e-9)
+    self._t, self._step = now, step
+    return {"steps_per_sec": rate}
+
+  def line(self, step: int, metrics: Dict[str, float]) -> str:
+    rate = metrics.get("steps_per_sec", 0.0)
+    eta = datetime.timedelta(seconds=round((self.num_steps - step) / rate)) if rate > 0 else "?"
+    shown = "  ".join(f"{k} {v:.4g}" for k, v in metrics.items() if k != "steps_per_sec")
+    return f"step {step}/{self.num_steps}  {shown}  {rate:.1f} steps/s  ETA {eta}"
+
+
+def log(message: str):
+  logging.info(message)
+
+
+class _DropChatter:
+  """Hides libraries' INFO records (orbax logs every file it writes); warnings still show."""
+  PATHS = ("/orbax/", "/tensorflow_datasets/", "/etils/")
+
+  def filter(self, record):
+    return record.levelno >= 30 or not any(p in record.pathname for p in self.PATHS)
+
+
+def quiet_libraries():
+  import logging as pylogging
+  handler = logging.get_absl_handler()
+  if not any(isinstance(f, _DropChatter) for f in handler.filters):
+    handler.addFilter(_DropChatter())
+  for name in ("orbax", "tensorflow_datasets"):
+    pylogging.getLogger(name).setLevel(pylogging.WARNING)

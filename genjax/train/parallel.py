@@ -1,0 +1,89 @@
+"""Data parallelism, pmap-style: one per-device step, explicit collectives over AXIS.
+
+The per-device function is mapped over a 1-D mesh of all devices with `jax.shard_map`
+(which also spans hosts) and compiled whole with `jax.jit`, the state donated. The same
+per-device function runs unchanged under `jax.pmap(..., axis_name=AXIS)`.
+
+`check_vma=False`: with shard_map's default value-tracking, the gradient of a replicated
+parameter comes back already summed over devices (the transpose of the implicit
+broadcast is a psum), so a method's `pmean(grads)` would be n_devices times too large.
+Without it, shard_map has pmap's semantics: gradients are per-device and the method
+averages them explicitly, identically under both.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+from genjax.train.method import AXIS, Method, device_rng
+
+
+def make_mesh(devices=None) -> jax.sharding.Mesh:
+  devices = np.asarray(devices if devices is not None else jax.devices())
+  return jax.sharding.Mesh(devices, (AXIS,), axis_types=(jax.sharding.AxisType.Auto,))
+
+
+def state_specs(method: Method, state):
+  if method.state_specs is None:
+    return jax.tree.map(lambda _: P(), state)
+  return method.state_specs(state)
+
+
+def per_device_train_step(method: Method, preprocess):
+  """(state, raw batch, rng) -> (state, device-averaged metrics), for ONE device."""
+  def step(state, batch, rng):
+    rng_data, rng_model = jax.random.split(rng)
+    batch = dict(batch, x=preprocess(batch["x"], device_rng(rng_data)))
+    state, metrics = method.train_step(state, batch, rng_model)
+    return state, jax.lax.pmean(metrics, AXIS)
+  return step
+
+
+def per_device_eval_step(method: Method, preprocess):
+  """(state, raw batch, mask, rng) -> ({metric: masked sum over all devices}, count)."""
+  def step(state, batch, mask, rng):
+    rng_data, rng_model = jax.random.split(device_rng(rng))
+    batch = dict(batch, x=preprocess(batch["x"], rng_data))
+    per_example = method.eval_step(state, batch, rng_model)
+    sums = {k: jnp.sum(v * mask) for k, v in per_example.items()}
+    return jax.lax.psum(sums, AXIS), jax.lax.psum(jnp.sum(mask), AXIS)
+  return step
+
+
+class Compiled:
+  """The method's steps compiled for a mesh. Each is traced and compiled once."""
+
+  def __init__(self, method: Method, preprocess, mesh, example_batch):
+    self.mesh, self.method = mesh, method
+    self.batch_sharding = NamedSharding(mesh, P(AXIS))
+    self.replicated = NamedSharding(mesh, P())
+
+    def init(rng, batch):
+      rng_data, rng_model = jax.random.split(rng)
+      return method.init(rng_model, dict(batch, x=preprocess(batch["x"], rng_data)))
+
+    shapes = jax.eval_shape(init, jax.random.key_data(jax.random.key(0)), example_batch)
+    self.specs = state_specs(method, shapes)
+    self.state_sharding = jax.tree.map(lambda s: NamedSharding(mesh, s), self.specs)
+    # What a checkpoint restores into: shapes, dtypes and placement of every leaf.
+    self.abstract_state = jax.tree.map(
+        lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s), shapes, self.state_sharding)
+    self._init = jax.jit(init, out_shardings=self.state_sharding)
+    self.train_step = jax.jit(
+        jax.shard_map(per_device_train_step(method, preprocess), mesh=mesh,
+                      in_specs=(self.specs, P(AXIS), P()), out_specs=(self.specs, P()),
+                      check_vma=False),
+        donate_argnums=0)
+    self.eval_step = jax.jit(jax.shard_map(
+        per_device_eval_step(method, preprocess), mesh=mesh,
+        in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
+    self.sample = jax.jit(method.sample, static_argnums=2)
+
+  def put_batch(self, local_batch):
+    """This process's rows -> one global array sharded over the data axis."""
+    return jax.tree.map(
+        lambda a: jax.make_array_from_process_local_data(self.batch_sharding, a), local_batch)
+
+  def init(self, rng, local_batch):
+    """The initial state, placed with the state sharding (so the first step doesn't recompile)."""
+    return self._init(rng, self.put_batch(local_batch))
