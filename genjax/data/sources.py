@@ -154,9 +154,10 @@ def _prepare(tfds, builder, cfg):
     raise DataError(f"data set '{cfg.name}' is not prepared under {where}: set "
                     f"--config.data.manual_dir=<folder with {', '.join(_MANUAL_FILES[cfg.name])}> "
                     f"to prepare it offline, or --config.data.download=True to download it")
+  from tensorflow_datasets.core.download import download_manager
   try:
     builder.download_and_prepare(download_config=download_config)
-  except tfds.download.NonMatchingChecksumError as e:
+  except download_manager.NonMatchingChecksumError as e:
     bad = str(e).split("downloaded to ", 1)[-1].split(",", 1)[0]
     raise DataError(f"{bad} does not match the checksum TFDS registers for '{cfg.name}': "
                     f"the file is corrupt or not the original") from None

@@ -35,7 +35,7 @@ class Diverged(RuntimeError):
   """A non-finite loss or state: the run stops, keeping its last good checkpoint."""
 
 
-def validate(config) -> gdata.Info:
+def validate(config, num_devices=None) -> gdata.Info:
   """Checks every config field the run depends on; nothing is read or compiled yet."""
   for field in ("batch_size", "eval_batch_size", "num_steps", "log_every", "checkpoint_every",
                 "keep_checkpoints", "num_samples", "block_every"):
@@ -44,7 +44,7 @@ def validate(config) -> gdata.Info:
   for field in ("eval_every", "sample_every"):
     if not (isinstance(config[field], int) and config[field] >= 0):
       raise ConfigError(field, config[field], "a non-negative integer (0: only at the end)")
-  n = jax.device_count()
+  n = num_devices or jax.device_count()
   for field in ("batch_size", "eval_batch_size"):
     if config[field] % n:
       raise ConfigError(field, config[field], f"a multiple of the {n} devices")
@@ -109,7 +109,8 @@ class Run:
   """A configured experiment: data, method, compiled steps and checkpoints, ready to train."""
 
   def __init__(self, config, workdir: str, info=None, mesh=None):
-    info = info or validate(config)
+    mesh = mesh or make_mesh()
+    info = info or validate(config, mesh.size)
     self.config, self.workdir, self.info = config, workdir, info
     self.splits = gdata.load(config.data)
     train_split = self.splits[config.data.train_split]
@@ -120,7 +121,7 @@ class Run:
     self.preprocess = gdata.make_preprocess(config.data, info)
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,
                                  jax.process_index(), jax.process_count())
-    self.compiled = Compiled(self.method, self.preprocess, mesh or make_mesh(),
+    self.compiled = Compiled(self.method, self.preprocess, mesh,
                              self.batches(0))
     self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     self.rng = jax.random.PRNGKey(config.seed)
@@ -181,7 +182,8 @@ def _stop_on_signals():
 def train(config, workdir: str, mesh=None) -> Dict[str, float]:
   """Trains (or resumes) the run in `workdir`; returns the final eval metrics."""
   logger.quiet_libraries()
-  info = validate(config)
+  mesh = mesh or make_mesh()
+  info = validate(config, mesh.size)
   check_resumable(config, workdir)
   run = Run(config, workdir, info, mesh)
   chief = jax.process_index() == 0
@@ -189,7 +191,7 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
   step, state = run.initial_state()
   if step:
     logger.log(f"resumed from the checkpoint at step {step} in {run.checkpoints.directory}")
-  block = jax.default_backend() == "cpu" and jax.device_count() > 1
+  block = jax.default_backend() == "cpu" and mesh.size > 1
   progress = logger.Progress(step, config.num_steps)
   pending = []  # (step, device metrics) since the last log line.
 

@@ -1,0 +1,31 @@
+"""Test set-up: 8 faked CPU devices (set before JAX starts), tiny configs, real data if present."""
+import os
+import pathlib
+
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                           " --xla_force_host_platform_device_count=8").strip()
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import pytest  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+# Real data for this machine's tests; the project never requires it (tests skip without it).
+SHARED_DATA = pathlib.Path(os.environ.get("GENJAX_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared(*parts) -> pathlib.Path:
+  path = SHARED_DATA.joinpath(*parts)
+  if not path.exists():
+    pytest.skip(f"{path} is absent (real data only exists on the project's machines)")
+  return path
+
+
+@pytest.fixture(scope="session")
+def tfds_dir(tmp_path_factory):
+  """One TFDS data dir per test session, so each data set is prepared at most once."""
+  return str(tmp_path_factory.mktemp("tfds"))
+
+
+def load_config(name, arg="smoke"):
+  import importlib
+  return importlib.import_module(f"experiments.configs.{name}").get_config(arg)

@@ -1,0 +1,69 @@
+"""One per-device step: the same under shard_map on 8 devices, jax.pmap, and 1 device; compiled once."""
+import jax
+import numpy as np
+import pytest
+
+from genjax import data as gdata
+from genjax.train import parallel, trainer
+from tests.conftest import load_config
+
+
+def setup(mesh):
+  config = load_config("ae_mlp_digits")
+  config.model.hidden = (24,)
+  info = trainer.validate(config, mesh.size)
+  method = trainer.build_method(config, info)
+  pre = gdata.make_preprocess(config.data, info)
+  batches = gdata.Batches(gdata.load(config.data)["train"], config.batch_size, config.seed)
+  return method, pre, batches, parallel.Compiled(method, pre, mesh, batches(0))
+
+
+def run_steps(compiled, batches, n=3):
+  state = compiled.init(jax.random.PRNGKey(0), batches(0))
+  losses = []
+  for step in range(n):
+    state, m = compiled.train_step(state, compiled.put_batch(batches(step)), jax.random.PRNGKey(step))
+    losses.append(float(m["loss"]))
+  return jax.device_get(state), losses
+
+
+def test_eight_devices_pmap_and_one_device_agree():
+  assert jax.device_count() == 8
+  _, _, batches, c8 = setup(parallel.make_mesh())
+  method, pre, _, c1 = setup(parallel.make_mesh(jax.devices()[:1]))
+  s8, l8 = run_steps(c8, batches)
+  s1, l1 = run_steps(c1, batches)
+
+  step = jax.pmap(parallel.per_device_train_step(method, pre), axis_name="data", in_axes=(None, 0, None))
+  state = jax.device_get(c1.init(jax.random.PRNGKey(0), batches(0)))
+  lp = []
+  for i in range(3):
+    b = jax.tree.map(lambda a: a.reshape((8, -1) + a.shape[1:]), batches(i))
+    out, m = step(state, b, jax.random.PRNGKey(i))
+    state = jax.tree.map(lambda a: a[0], out)
+    lp.append(float(m["loss"][0]))
+  sp = jax.device_get(state)
+
+  np.testing.assert_allclose(l8, l1, rtol=1e-5)
+  np.testing.assert_allclose(lp, l1, rtol=1e-5)
+  for a, b, c in zip(jax.tree.leaves(s8), jax.tree.leaves(s1), jax.tree.leaves(sp)):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(c, b, rtol=1e-5, atol=1e-5)
+  assert l1[-1] < l1[0]
+
+
+def test_train_step_compiles_once():
+  _, _, batches, c = setup(parallel.make_mesh())
+  state = c.init(jax.random.PRNGKey(0), batches(0))
+  for step in range(4):
+    state, m = c.train_step(state, c.put_batch(batches(step)), jax.random.PRNGKey(step))
+    jax.block_until_ready(m)
+  assert c.train_step._cache_size() == 1
+
+
+def test_state_is_donated():
+  _, _, batches, c = setup(parallel.make_mesh(jax.devices()[:1]))
+  state = c.init(jax.random.PRNGKey(0), batches(0))
+  leaf = jax.tree.leaves(state)[0]
+  c.train_step(state, c.put_batch(batches(0)), jax.random.PRNGKey(0))
+  assert leaf.is_deleted()

@@ -1,0 +1,127 @@
+"""The loop: resume equals uninterrupted, corrupt checkpoints fall back, bad input is one line."""
+import json
+import os
+import pathlib
+
+import jax
+import numpy as np
+import pytest
+
+from genjax.errors import ConfigError, InputError
+from genjax.train import Diverged, parallel, trainer
+from genjax.train.checkpoint import Checkpointer
+from tests.conftest import load_config
+
+
+def tiny(**kw):
+  c = load_config("ae_mlp_digits")
+  c.num_steps, c.checkpoint_every, c.log_every = 6, 2, 2
+  c.update(kw)
+  return c
+
+
+def final_state(workdir, config):
+  run = trainer.Run(config, str(workdir))
+  step, state = run.checkpoints.restore_latest(run.compiled.abstract_state)
+  run.checkpoints.close()
+  return step, jax.device_get(state)
+
+
+def test_resumed_run_equals_uninterrupted(tmp_path):
+  trainer.train(tiny(), str(tmp_path / "a"))
+  trainer.train(tiny(num_steps=4), str(tmp_path / "b"))   # "interrupted" at step 4
+  trainer.train(tiny(), str(tmp_path / "b"))              # the same command, resumed
+  (sa, a), (sb, b) = final_state(tmp_path / "a", tiny()), final_state(tmp_path / "b", tiny())
+  assert sa == sb == 6
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_array_equal(x, y)
+  rows = [json.loads(l) for l in open(tmp_path / "a" / "metrics.jsonl")]
+  assert [r["step"] for r in rows if "train/loss" in r] == [2, 4, 6]
+  assert any("eval/loss" in r for r in rows)
+  assert list((tmp_path / "a" / "samples").glob("*.png"))
+  assert list((tmp_path / "a" / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def flip_a_byte(checkpoint_dir):
+  """Flips one bit in the middle of every array data file (wherever OCDBT put the chunks)."""
+  files = [p for p in pathlib.Path(checkpoint_dir, "state").rglob("*")
+           if p.is_file() and p.parent.name == "d"]
+  assert files
+  for target in files:
+    raw = bytearray(target.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    target.write_bytes(bytes(raw))
+
+
+def test_byte_flipped_latest_checkpoint_falls_back_to_previous(tmp_path):
+  trainer.train(tiny(), str(tmp_path))
+  flip_a_byte(tmp_path / "checkpoints" / "6")
+  step, _ = final_state(tmp_path, tiny())
+  assert step == 4
+  assert (tmp_path / "checkpoints.corrupt" / "6").exists()   # moved aside, not deleted
+  assert not (tmp_path / "checkpoints" / "6").exists()
+
+
+def test_checksum_detects_a_changed_state(tmp_path):
+  state = {"w": np.arange(6, dtype=np.float32)}
+  ck = Checkpointer(str(tmp_path / "c"), keep=3)
+  ck.save(1, state)
+  ck.save(2, {"w": state["w"] + 1})
+  meta = tmp_path / "c" / "2" / "meta" / "metadata"
+  m = json.loads(meta.read_text())
+  m["sha256"] = "0" * 64
+  meta.write_text(json.dumps(m))
+  abstract = {"w": jax.ShapeDtypeStruct((6,), np.float32)}
+  step, restored = ck.restore_latest(abstract)
+  assert step == 1
+  np.testing.assert_array_equal(restored["w"], state["w"])
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("batch_size", 0, "config.batch_size=0 is invalid: expected a positive integer"),
+    ("batch_size", 12, "config.batch_size=12 is invalid: expected a multiple of the 8 devices"),
+    ("num_steps", -5, "config.num_steps=-5 is invalid"),
+    ("data.name", "imagenet", "config.data.name='imagenet' is invalid: expected one of"),
+    ("model.name", "diffusion", "config.model.name='diffusion' is invalid: expected one of autoencoder"),
+    ("model.arch", "transformer", "config.model.arch='transformer' is invalid"),
+    ("model.latents", 0, "config.model.latents=0 is invalid"),
+    ("optim.lr", -1.0, "config.optim.lr=-1.0 is invalid"),
+    ("data.scale", "[-1,1]", "config.data.scale='[-1,1]' is invalid"),
+])
+def test_bad_config_values_fail_before_compiling_with_one_line(tmp_path, field, value, message):
+  c = tiny()
+  *parents, leaf = field.split(".")
+  node = c
+  for p in parents:
+    node = node[p]
+  node[leaf] = value
+  with pytest.raises(ConfigError) as e:
+    trainer.train(c, str(tmp_path))
+  assert message in str(e.value) and "\n" not in str(e.value)
+  assert not (tmp_path / "checkpoints").exists()
+
+
+def test_batch_larger_than_the_split_is_rejected(tmp_path):
+  with pytest.raises(ConfigError, match="at most the 1500 examples"):
+    trainer.train(tiny(batch_size=1600), str(tmp_path))
+
+
+def test_resuming_with_a_different_model_is_refused(tmp_path):
+  trainer.train(tiny(num_steps=2), str(tmp_path))
+  c = tiny()
+  c.model.latents = 8
+  with pytest.raises(InputError, match="model.latents=16, not 8"):
+    trainer.train(c, str(tmp_path))
+
+
+def test_nan_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+  trainer.train(tiny(num_steps=2), str(tmp_path))
+  c = tiny(num_steps=8)
+  c.optim.lr = 1e30   # Diverges at once.
+  trainer.RUN_LENGTH_FIELDS += ("optim.lr",)
+  try:
+    with pytest.raises(Diverged, match=r"at step \d+; stopped, keeping the last good checkpoint \(step 2\)"):
+      trainer.train(c, str(tmp_path))
+  finally:
+    trainer.RUN_LENGTH_FIELDS = trainer.RUN_LENGTH_FIELDS[:-1]
+  assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2"]
