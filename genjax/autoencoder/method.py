@@ -30,12 +30,13 @@ class State:
 
 
 def reconstruction_loss(logits, x, kind):
-  """Per-example reconstruction error, summed over all pixels: (B,)."""
+  """Per-example reconstruction error, summed over all pixels: (B,). Works on flat views."""
+  logits, x = logits.reshape(logits.shape[0], -1), x.reshape(x.shape[0], -1)
   if kind == "bce":
     err = optax.sigmoid_binary_cross_entropy(logits, x)
   else:
     err = jnp.square(jax.nn.sigmoid(logits) - x)
-  return err.reshape(err.shape[0], -1).sum(-1)
+  return err.sum(-1)
 
 
 def validate(config, info):
@@ -100,12 +101,13 @@ def build(config, info) -> Method:
   def eval_step(state, batch, rng):
     x = batch["x"]
     logits = net.apply({"params": state.params}, x)
-    mse = jnp.square(jax.nn.sigmoid(logits) - x).reshape(x.shape[0], -1).sum(-1)
-    return {"loss": reconstruction_loss(logits, x, kind), "mse": mse}
+    return {"loss": reconstruction_loss(logits, x, kind),
+            "mse": reconstruction_loss(logits, x, "mse")}
 
   def sample(state, rng, n):
     z = state.code_mean + jnp.sqrt(state.code_var) * jax.random.normal(rng, (n, config.model.latents))
-    return jax.nn.sigmoid(net.apply({"params": state.params}, z, method=net.decode))
+    logits = net.apply({"params": state.params}, z, method=net.decode)
+    return jax.nn.sigmoid(logits).reshape((n,) + info.shape)
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample)
 
@@ -113,4 +115,4 @@ def build(config, info) -> Method:
 def reconstruct(config, info, state, x):
   """Reconstructions in [0, 1] of preprocessed images x."""
   net = make_network(config, info)
-  return jax.nn.sigmoid(net.apply({"params": state.params}, x))
+  return jax.nn.sigmoid(net.apply({"params": state.params}, x)).reshape(x.shape)

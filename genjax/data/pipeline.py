@@ -19,14 +19,16 @@ class Batches:
   """`batches(step)` -> this process's part of the global batch at that step (numpy)."""
 
   def __init__(self, split: Split, global_batch: int, seed: int,
-               process_index: int = 0, process_count: int = 1):
-    self.split, self.global_batch, self.seed = split, global_batch, seed
+               process_index: int = 0, process_count: int = 1, shuffle: bool = True):
+    self.split, self.global_batch, self.seed, self.shuffle = split, global_batch, seed, shuffle
     self.steps_per_epoch = len(split) // global_batch
     local = global_batch // process_count
     self._rows = slice(process_index * local, (process_index + 1) * local)
 
   @functools.lru_cache(maxsize=2)
   def permutation(self, epoch: int) -> np.ndarray:
+    if not self.shuffle:  # The benchmark workloads' rule: sequential, the same every epoch.
+      return np.arange(len(self.split))
     return np.random.default_rng([self.seed, epoch]).permutation(len(self.split))
 
   def indices(self, step: int) -> np.ndarray:
@@ -69,7 +71,8 @@ def make_preprocess(cfg, info: Info):
     if levels == 0:
       return x.astype(jnp.float32)
     rng_deq, rng_bin = jax.random.split(rng)
-    x = x.astype(jnp.float32)
+    shape = x.shape  # Elementwise work on a flat view: XLA's CPU kernels are slow on (B, H, W, 1).
+    x = x.reshape(shape[0], -1).astype(jnp.float32)
     if cfg.dequantize:
       x = (x + jax.random.uniform(rng_deq, x.shape)) / levels
     else:
@@ -80,7 +83,7 @@ def make_preprocess(cfg, info: Info):
       x = (x >= 0.5).astype(jnp.float32)
     if cfg.scale == "[-1,1]":
       x = 2.0 * x - 1.0
-    return x
+    return x.reshape(shape)
 
   return preprocess
 

@@ -65,6 +65,7 @@ INFOS: Dict[str, Info] = {
     "binarized_mnist": Info((28, 28, 1), 2, 0, ("train", "validation", "test"), "static"),
     "cifar10": Info((32, 32, 3), 256, 10, ("train", "test")),
     "digits": Info((8, 8, 1), 17, 10, ("train", "test")),
+    "mnist_like": Info((28, 28, 1), 256, 10, ("train", "test")),
     **{f"toy2d/{k}": Info((2,), 0, 0, ("train", "test")) for k in toy2d.SAMPLERS},
 }
 
@@ -95,6 +96,25 @@ def _digits(cfg):
   order = np.random.default_rng(0).permutation(len(x))
   train, test = order[:1500], order[1500:]
   return {"train": Split(x[train], y[train]), "test": Split(x[test], y[test])}
+
+
+def mnist_like_uint8(n=12800, seed=0):
+  """The benchmark workloads' synthetic MNIST (../shared/WORKLOADS.md, normative): 10
+  per-pixel logit prototypes plus noise, squashed to uint8. Returns (images, labels)."""
+  rng = np.random.default_rng(seed)
+  protos = rng.standard_normal((10, 784), dtype=np.float32) * 2.0 - 1.0
+  labels = rng.integers(0, 10, size=n)
+  logits = protos[labels] + rng.standard_normal((n, 784), dtype=np.float32)
+  u8 = np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
+  return u8, labels
+
+
+def _mnist_like(cfg):
+  """Procedural and embedded: the 12 800 benchmark images as 'train', 2 000 more (seed 1) as 'test'."""
+  def split(n, seed):
+    u8, labels = mnist_like_uint8(n, seed)
+    return Split(u8.reshape(-1, 28, 28, 1), labels.astype(np.int32))
+  return {"train": split(12800, 0), "test": split(2000, 1)}
 
 
 def _binarized_mnist(cfg):
@@ -172,4 +192,5 @@ def _hide_gpus_from_tensorflow():
     pass
 
 
-_LOADERS: Dict[str, Callable] = {"digits": _digits, "binarized_mnist": _binarized_mnist}
+_LOADERS: Dict[str, Callable] = {"digits": _digits, "mnist_like": _mnist_like,
+                                 "binarized_mnist": _binarized_mnist}

@@ -69,11 +69,13 @@ class Compiled:
     self.abstract_state = jax.tree.map(
         lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s), shapes, self.state_sharding)
     self._init = jax.jit(init, out_shardings=self.state_sharding)
-    self.train_step = jax.jit(
-        jax.shard_map(per_device_train_step(method, preprocess), mesh=mesh,
-                      in_specs=(self.specs, P(AXIS), P()), out_specs=(self.specs, P()),
-                      check_vma=False),
-        donate_argnums=0)
+    sharded_step = jax.shard_map(per_device_train_step(method, preprocess), mesh=mesh,
+                                 in_specs=(self.specs, P(AXIS), P()), out_specs=(self.specs, P()),
+                                 check_vma=False)
+    # train_step(state, batch, key, step): the step's key is fold_in(key, step), derived
+    # inside the compiled step so the host dispatches one computation per step.
+    self.train_step = jax.jit(lambda state, batch, key, step: sharded_step(
+        state, batch, jax.random.fold_in(key, step)), donate_argnums=0)
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))

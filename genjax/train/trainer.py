@@ -126,9 +126,6 @@ class Run:
     self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     self.rng = jax.random.PRNGKey(config.seed)
 
-  def step_rng(self, step: int):
-    return jax.random.fold_in(self.rng, step)
-
   def initial_state(self):
     """(step, state): restored from the newest good checkpoint, or freshly initialised."""
     restored = self.checkpoints.restore_latest(self.compiled.abstract_state)
@@ -227,7 +224,7 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
     with _stop_on_signals() as stop:
       while step < config.num_steps and not stop:
         batch = run.compiled.put_batch(run.batches(step))
-        state, metrics = run.compiled.train_step(state, batch, run.step_rng(step))
+        state, metrics = run.compiled.train_step(state, batch, run.rng, np.int32(step))
         pending.append((step, metrics))
         step += 1
         if block and step % config.block_every == 0:

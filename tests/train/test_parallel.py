@@ -7,6 +7,8 @@ from genjax import data as gdata
 from genjax.train import parallel, trainer
 from tests.conftest import load_config
 
+KEY = jax.random.PRNGKey(7)
+
 
 def setup(mesh):
   config = load_config("ae_mlp_digits")
@@ -22,7 +24,7 @@ def run_steps(compiled, batches, n=3):
   state = compiled.init(jax.random.PRNGKey(0), batches(0))
   losses = []
   for step in range(n):
-    state, m = compiled.train_step(state, compiled.put_batch(batches(step)), jax.random.PRNGKey(step))
+    state, m = compiled.train_step(state, compiled.put_batch(batches(step)), KEY, np.int32(step))
     losses.append(float(m["loss"]))
   return jax.device_get(state), losses
 
@@ -39,7 +41,7 @@ def test_eight_devices_pmap_and_one_device_agree():
   lp = []
   for i in range(3):
     b = jax.tree.map(lambda a: a.reshape((8, -1) + a.shape[1:]), batches(i))
-    out, m = step(state, b, jax.random.PRNGKey(i))
+    out, m = step(state, b, jax.random.fold_in(KEY, i))
     state = jax.tree.map(lambda a: a[0], out)
     lp.append(float(m["loss"][0]))
   sp = jax.device_get(state)
@@ -56,7 +58,7 @@ def test_train_step_compiles_once():
   _, _, batches, c = setup(parallel.make_mesh())
   state = c.init(jax.random.PRNGKey(0), batches(0))
   for step in range(4):
-    state, m = c.train_step(state, c.put_batch(batches(step)), jax.random.PRNGKey(step))
+    state, m = c.train_step(state, c.put_batch(batches(step)), KEY, np.int32(step))
     jax.block_until_ready(m)
   assert c.train_step._cache_size() == 1
 
@@ -65,5 +67,5 @@ def test_state_is_donated():
   _, _, batches, c = setup(parallel.make_mesh(jax.devices()[:1]))
   state = c.init(jax.random.PRNGKey(0), batches(0))
   leaf = jax.tree.leaves(state)[0]
-  c.train_step(state, c.put_batch(batches(0)), jax.random.PRNGKey(0))
+  c.train_step(state, c.put_batch(batches(0)), KEY, np.int32(0))
   assert leaf.is_deleted()

@@ -1,0 +1,51 @@
+"""Times a workload of ../shared/WORKLOADS.md (or any experiment config) and prints one JSON line.
+
+python -m experiments.benchmark --workload=ae_mlp
+python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --steps=500
+"""
+import json
+import sys
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from experiments.common import one_line_errors
+from genjax import benchmark
+
+flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload of WORKLOADS.md.")
+config_flags.DEFINE_config_file("config", None, "Time this experiment config instead of a workload.")
+flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).")
+flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.")
+flags.DEFINE_bool("baseline", True, "Also time the hand-written plain jitted step (W1) for the ratio.")
+
+
+def main(argv):
+  del argv
+  f = flags.FLAGS
+  with one_line_errors():
+    if f.config is not None:
+      out = {"config": f["config"].value and f.config.model.name, "framework": "genjax",
+             **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
+    else:
+      try:
+        benchmark.check_family(f.workload)
+      except benchmark.InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+      w = benchmark.WORKLOADS[f.workload]
+      config = benchmark.workload_config(f.workload)
+      steps = f.steps or w.steps
+      out = {"workload": f.workload, "framework": "genjax",
+             **benchmark.time_config(config, steps, f.warmup)}
+      out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
+      if f.baseline and f.workload == "ae_mlp":
+        plain = benchmark.plain_ae_step(config, steps, f.warmup)
+        out["plain_jax_examples_per_sec"] = plain["examples_per_sec"]
+        out["ratio_vs_plain_jax"] = out["examples_per_sec"] / plain["examples_per_sec"]
+    out["threads"] = benchmark.threads()
+    out["denormals_flushed"] = benchmark.denormals_flushed()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+  app.run(main)

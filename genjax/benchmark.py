@@ -1,0 +1,149 @@
+"""Throughput of the library's own training step, by the protocol of ../shared/WORKLOADS.md.
+
+A workload is an experiment config (model, optimiser, batch) on the `mnist_like` synthetic
+data with the normative sequential batch order. Its step is timed exactly as the trainer
+runs it: the host slices the batch, the compiled shard_map step preprocesses and updates.
+`plain_ae_step` is the baseline a user would hand-write: one jitted step on device-resident
+float data. Both are reported so the trainer's overhead is measured, not assumed.
+"""
+import dataclasses
+import os
+import time
+from typing import Dict, Optional
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from genjax import data as gdata
+from genjax.errors import InputError
+from genjax.train import trainer
+from genjax.train.method import builders
+from genjax.train.parallel import Compiled, make_mesh
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+  family: str
+  batch: int
+  gflop_per_step: float
+  steps: int
+
+
+def _ae_flops(b):
+  return 3 * 2 * b * 50_176
+
+
+WORKLOADS = {
+    "ae_mlp": Workload("autoencoder", 256, _ae_flops(256) / 1e9, 3000),
+    "gan_mlp": Workload("gan", 128, (8 * 128 * 1_483_776 + 16 * 128 * 1_458_432) / 1e9, 300),
+    "vae_mlp": Workload("vae", 128, 3 * 2 * 128 * 1_089_536 / 1e9, 1000),
+    "pixelcnn": Workload("pixelcnn", 64, 3 * 2 * 64 * 78_776_320 / 1e9, 30),
+    "rbm_cd1": Workload("rbm", 100, 5 * 2 * 100 * 392_000 / 1e9, 2000),
+}
+
+
+def check_family(name: str):
+  """Exits the workload early (InputError) when its family is not in genjax yet."""
+  w = WORKLOADS[name]
+  if w.family not in builders():
+    raise InputError(f"workload {name} needs the '{w.family}' family, which genjax does not have yet")
+
+
+def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
+                sequential: bool = True) -> Dict[str, object]:
+  """Times `steps` training steps of `config` through the trainer's compiled step."""
+  mesh = make_mesh()
+  info = trainer.validate(config, mesh.size)
+  split = gdata.load(config.data)[config.data.train_split]
+  method = trainer.build_method(config, info)
+  batches = gdata.Batches(split, config.batch_size, config.seed, jax.process_index(),
+                          jax.process_count(), shuffle=not sequential)
+  compiled = Compiled(method, gdata.make_preprocess(config.data, info), mesh, batches(0))
+  key = jax.random.PRNGKey(config.seed)
+  state = compiled.init(jax.random.fold_in(key, -1 % 2**31), batches(0))
+
+  def step(state, i):
+    return compiled.train_step(state, compiled.put_batch(batches(i)), key, np.int32(i))
+
+  t = time.perf_counter()
+  state, m = step(state, 0)
+  first_loss = float(m["loss"])
+  compile_s = time.perf_counter() - t
+  for i in range(1, warmup + 1):
+    state, m = step(state, i)
+  jax.block_until_ready(state)
+  per_chunk = max(steps // chunks, 1)
+  i, chunk_s, last = warmup + 1, [], []
+  for _ in range(chunks):
+    last = []
+    t = time.perf_counter()
+    for _ in range(per_chunk):
+      state, m = step(state, i)
+      last.append(m["loss"])
+      i += 1
+    jax.block_until_ready(state)
+    chunk_s.append(time.perf_counter() - t)
+  examples = per_chunk * config.batch_size
+  return {"examples_per_sec": chunks * examples / sum(chunk_s), "steps": chunks * per_chunk,
+          "batch": config.batch_size, "first_loss": first_loss,
+          "final_loss": float(np.mean(jax.device_get(last))), "compile_s": compile_s,
+          "chunk_eps": [round(examples / s) for s in chunk_s], "devices": mesh.size,
+          "backend": jax.default_backend(), "peak_memory_bytes": _peak_memory()}
+
+
+def _peak_memory() -> Optional[int]:
+  stats = jax.local_devices()[0].memory_stats()  # None on CPU.
+  return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
+
+
+def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """The hand-written reference for W1: one jax.jit step, float data resident on device,
+  the batch cut with dynamic_slice inside the step. Same module, loss and optimiser."""
+  from genjax.autoencoder import MLPAutoencoder, reconstruction_loss
+  u8, _ = gdata.sources.mnist_like_uint8()
+  x_all = jnp.asarray(u8, jnp.float32) / 255.0
+  b, nb = config.batch_size, len(u8) // config.batch_size
+  net = MLPAutoencoder(latents=config.model.latents, hidden=(), data_shape=(784,))
+  tx = optax.adam(config.optim.lr)
+  params = net.init(jax.random.PRNGKey(0), x_all[:1])["params"]
+  opt_state = tx.init(params)
+
+  def step(params, opt_state, i):
+    x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    loss_fn = lambda p: reconstruction_loss(net.apply({"params": p}, x), x, "bce").mean()
+    loss, grads = jax.value_and_grad(loss_fn)(params)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+  step = jax.jit(step, donate_argnums=(0, 1))
+  for i in range(warmup + 1):
+    params, opt_state, loss = step(params, opt_state, np.int32(i))
+  jax.block_until_ready(params)
+  per_chunk, i, chunk_s = max(steps // chunks, 1), warmup + 1, []
+  for _ in range(chunks):
+    t = time.perf_counter()
+    for _ in range(per_chunk):
+      params, opt_state, loss = step(params, opt_state, np.int32(i))
+      i += 1
+    jax.block_until_ready(params)
+    chunk_s.append(time.perf_counter() - t)
+  return {"examples_per_sec": chunks * per_chunk * b / sum(chunk_s), "final_loss": float(loss)}
+
+
+def workload_config(name: str) -> ml_collections.ConfigDict:
+  """The experiment config that states workload `name` (model, optimiser, batch, data)."""
+  from experiments.configs import workloads  # Configs are Python files, kept with the binaries.
+  return workloads.get_config(name)
+
+
+def denormals_flushed() -> bool:
+  """Does XLA's runtime on this backend flush denormals to zero (FTZ/DAZ)?"""
+  tiny = jnp.float32(1e-40)  # Denormal in float32.
+  return float(jax.jit(lambda a, b: a * b)(tiny, jnp.float32(1.5))) == 0.0
+
+
+def threads() -> int:
+  return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
