@@ -2,8 +2,9 @@
 
 Loss: the reconstruction error summed over pixels, averaged over the batch —
 binary cross-entropy on logits (the Keras seed's sigmoid + BCE, fused) or squared error.
-An autoencoder has no prior over codes; to *sample*, the state tracks a diagonal Gaussian
-fitted to the codes of the training data (running moments), and decodes draws from it.
+An autoencoder has no prior over codes; to *sample*, the state tracks a full-covariance
+Gaussian fitted to the codes of the training data (running moments) and decodes draws from
+it (through the code's ReLU for the MLP, whose codes are non-negative).
 """
 import jax
 import jax.numpy as jnp
@@ -26,7 +27,7 @@ class State:
   params: dict
   opt_state: optax.OptState
   code_mean: jax.Array   # running mean of the training codes, (latents,)
-  code_var: jax.Array    # running variance of the training codes, (latents,)
+  code_cov: jax.Array    # running covariance of the training codes, (latents, latents)
 
 
 def reconstruction_loss(logits, x, kind):
@@ -78,7 +79,7 @@ def build(config, info) -> Method:
     params = net.init(rng, batch["x"][:1])["params"]
     zeros = jnp.zeros((config.model.latents,), jnp.float32)
     return State(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
-                 code_mean=zeros, code_var=jnp.ones_like(zeros))
+                 code_mean=zeros, code_cov=jnp.eye(config.model.latents))
 
   def loss_fn(params, x):
     z = net.apply({"params": params}, x, method=net.encode)
@@ -91,11 +92,11 @@ def build(config, info) -> Method:
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     mean = jax.lax.pmean(z.mean(0), AXIS)
-    var = jax.lax.pmean(jnp.square(z - mean).mean(0), AXIS)
+    cov = jax.lax.pmean((z - mean).T @ (z - mean) / z.shape[0], AXIS)
     code_mean = CODE_MOMENTUM * state.code_mean + (1 - CODE_MOMENTUM) * mean
-    code_var = CODE_MOMENTUM * state.code_var + (1 - CODE_MOMENTUM) * var
+    code_cov = CODE_MOMENTUM * state.code_cov + (1 - CODE_MOMENTUM) * cov
     new = state.replace(step=state.step + 1, params=params, opt_state=opt_state,
-                        code_mean=code_mean, code_var=code_var)
+                        code_mean=code_mean, code_cov=code_cov)
     return new, {"loss": loss}
 
   def eval_step(state, batch, rng):
@@ -105,14 +106,16 @@ def build(config, info) -> Method:
             "mse": reconstruction_loss(logits, x, "mse")}
 
   def sample(state, rng, n):
-    z = state.code_mean + jnp.sqrt(state.code_var) * jax.random.normal(rng, (n, config.model.latents))
+    k = config.model.latents
+    scale = jnp.linalg.cholesky(state.code_cov + 1e-5 * jnp.eye(k))
+    z = state.code_mean + jax.random.normal(rng, (n, k)) @ scale.T
+    if config.model.arch == "mlp":
+      z = jax.nn.relu(z)
     logits = net.apply({"params": state.params}, z, method=net.decode)
     return jax.nn.sigmoid(logits).reshape((n,) + info.shape)
 
-  return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample)
+  def reconstruct(state, x, rng):
+    return jax.nn.sigmoid(net.apply({"params": state.params}, x)).reshape(x.shape)
 
-
-def reconstruct(config, info, state, x):
-  """Reconstructions in [0, 1] of preprocessed images x."""
-  net = make_network(config, info)
-  return jax.nn.sigmoid(net.apply({"params": state.params}, x)).reshape(x.shape)
+  return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
+                reconstruct=reconstruct)

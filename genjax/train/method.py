@@ -15,6 +15,7 @@ A family is a *method*: four pure functions over a state pytree.
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and
       averages over the whole evaluation split.
   sample(state, rng, n) -> (n, *data_shape) array in model space (e.g. [0,1] or [-1,1]).
+  reconstruct(state, x, rng) -> x's reconstructions (optional: autoencoders, VAEs).
 
 `state_specs(state)`, if given, returns a PartitionSpec pytree: leaves with `P(AXIS)` are
 per-device (e.g. an RBM's persistent chains, their leading axis split across devices),
@@ -37,6 +38,7 @@ class Method:
   train_step: Callable[..., Any]
   eval_step: Callable[..., Dict[str, jax.Array]]
   sample: Callable[..., jax.Array]
+  reconstruct: Optional[Callable[..., jax.Array]] = None
   state_specs: Optional[Callable[[State], Any]] = None
 
 

@@ -80,6 +80,9 @@ class Compiled:
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
     self.sample = jax.jit(method.sample, static_argnums=2)
+    if method.reconstruct is not None:
+      self.reconstruct = jax.jit(lambda state, x, rng: method.reconstruct(
+          state, preprocess(x, rng), rng))
 
   def put_batch(self, local_batch):
     """This process's rows -> one global array sharded over the data axis."""

@@ -11,7 +11,7 @@ import json
 import os
 import signal
 import time
-from typing import Dict
+from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -150,6 +150,16 @@ class Run:
     """n samples in model space, on the host."""
     return np.asarray(jax.device_get(self.compiled.sample(state, jax.random.PRNGKey(seed), n)))
 
+  def reconstructions(self, state, n: int = 32) -> Optional[np.ndarray]:
+    """A picture: rows of n/8 eval images, each followed by its reconstruction (or None)."""
+    if self.method.reconstruct is None or not self.info.is_image:
+      return None
+    x = self.splits[self.config.data.eval_split].x[:n]
+    recon = self.compiled.reconstruct(state, x, jax.random.PRNGKey(0))
+    pre = jax.jit(self.preprocess)(x, jax.random.PRNGKey(0))
+    pairs = np.stack([np.asarray(pre), np.asarray(recon)], 1).reshape((-1,) + x.shape[1:])
+    return images.grid(gdata.to_unit_interval(pairs, self.config.data), cols=16)
+
   def picture(self, samples: np.ndarray) -> np.ndarray:
     if self.info.is_image:
       samples = gdata.to_unit_interval(samples, self.config.data)
@@ -215,10 +225,13 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
     run.checkpoints.save(step, state)
 
   def write_samples(step):
-    pic = run.picture(run.samples(state, config.num_samples, seed=step))
-    if chief:
-      images.save_png(os.path.join(workdir, "samples", f"step_{step:08d}.png"), pic)
-      writer.image(step, "samples", pic)
+    pics = {"samples": run.picture(run.samples(state, config.num_samples, seed=step)),
+            "reconstructions": run.reconstructions(state)}
+    for tag, pic in pics.items():
+      if chief and pic is not None:
+        name = "" if tag == "samples" else "reconstructions_"
+        images.save_png(os.path.join(workdir, "samples", f"{name}step_{step:08d}.png"), pic)
+        writer.image(step, tag, pic)
 
   try:
     with _stop_on_signals() as stop:

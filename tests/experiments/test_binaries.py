@@ -1,0 +1,103 @@
+"""The binaries as a user runs them: flags in, one line out on bad input, resume after SIGKILL."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO
+
+ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
+DIGITS = "experiments/configs/ae_mlp_digits.py"
+
+
+def run(*args, timeout=300):
+  return subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=ENV, capture_output=True,
+                        text=True, timeout=timeout)
+
+
+def test_train_sample_evaluate(tmp_path):
+  wd = str(tmp_path / "run")
+  r = run("experiments.train", f"--config={DIGITS}:smoke", f"--workdir={wd}")
+  assert r.returncode == 0, r.stderr[-2000:]
+  r = run("experiments.sample", f"--workdir={wd}", "--num=10")
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert (tmp_path / "run" / "samples" / "sample_step4_seed0.png").exists()
+  import numpy as np
+  assert np.load(tmp_path / "run" / "samples" / "sample_step4_seed0.npy").shape == (10, 8, 8, 1)
+  r = run("experiments.evaluate", f"--workdir={wd}")
+  assert r.returncode == 0, r.stderr[-2000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  assert out["step"] == 4 and out["num_examples"] == 297 and out["dataset"] == "digits"
+  assert out["metrics"]["loss"] > 0
+
+
+@pytest.mark.parametrize("flag,message", [
+    ("--config.batch_size=-3", "error: config.batch_size=-3 is invalid: expected a positive integer"),
+    ("--config.data.name=cifar100", "error: config.data.name='cifar100' is invalid"),
+    ("--config.model.loss=hinge", "error: config.model.loss='hinge' is invalid: expected one of bce, mse"),
+])
+def test_bad_flag_is_one_line_and_exit_2(tmp_path, flag, message):
+  r = run("experiments.train", f"--config={DIGITS}:smoke", f"--workdir={tmp_path}", flag)
+  assert r.returncode == 2
+  assert r.stderr.strip().splitlines()[-1].startswith(message)
+  assert not (tmp_path / "checkpoints").exists()
+
+
+def test_evaluate_without_a_run_is_one_line(tmp_path):
+  r = run("experiments.evaluate", f"--workdir={tmp_path}")
+  assert r.returncode == 2 and "has no config.json" in r.stderr.strip().splitlines()[-1]
+
+
+def test_sigkill_then_the_same_command_resumes(tmp_path):
+  wd = tmp_path / "run"
+  cmd = [sys.executable, "-m", "experiments.train", f"--config={DIGITS}", f"--workdir={wd}",
+         "--config.num_steps=200000", "--config.checkpoint_every=500", "--config.log_every=500"]
+  p = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  try:
+    deadline = time.time() + 120
+    while not (wd / "checkpoints" / "1000").exists() and time.time() < deadline:
+      time.sleep(0.2)
+    assert (wd / "checkpoints" / "1000").exists()
+  finally:
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+  r = subprocess.run(cmd[:-3] + ["--config.num_steps=2000", "--config.checkpoint_every=500",
+                                  "--config.log_every=500"],
+                     cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert "resumed from the checkpoint at step" in r.stderr
+  assert (wd / "checkpoints" / "2000").exists()
+
+
+def test_sigterm_saves_and_stops(tmp_path):
+  wd = tmp_path / "run"
+  cmd = [sys.executable, "-m", "experiments.train", f"--config={DIGITS}", f"--workdir={wd}",
+         "--config.num_steps=10000000", "--config.checkpoint_every=1000000", "--config.log_every=100"]
+  p = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+  deadline = time.time() + 120
+  while not (wd / "metrics.jsonl").exists() and time.time() < deadline:
+    time.sleep(0.2)
+  p.send_signal(signal.SIGTERM)
+  _, err = p.communicate(timeout=120)
+  assert p.returncode == 0, err[-2000:]
+  assert "received: saved step" in err
+  assert len(os.listdir(wd / "checkpoints")) == 1
+
+
+def test_benchmark_prints_one_json_line():
+  r = run("experiments.benchmark", "--workload=ae_mlp", "--steps=50", "--warmup=2")
+  assert r.returncode == 0, r.stderr[-2000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  for key in ("workload", "framework", "examples_per_sec", "steps", "batch", "first_loss",
+              "final_loss", "compile_s", "gflops_per_sec", "devices", "backend"):
+    assert key in out
+  assert out["framework"] == "genjax" and out["first_loss"] > out["final_loss"]
+
+
+def test_benchmark_of_a_missing_family_exits_2():
+  r = run("experiments.benchmark", "--workload=rbm_cd1")
+  assert r.returncode == 2 and "needs the 'rbm' family" in r.stderr
