@@ -12,6 +12,7 @@ import optax
 from flax import struct
 
 from genjax.autoencoder.modules import ConvAutoencoder, MLPAutoencoder
+from genjax.distributions import bernoulli_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
 from genjax.train.method import AXIS, Method, register
@@ -34,7 +35,7 @@ def reconstruction_loss(logits, x, kind):
   """Per-example reconstruction error, summed over all pixels: (B,). Works on flat views."""
   logits, x = logits.reshape(logits.shape[0], -1), x.reshape(x.shape[0], -1)
   if kind == "bce":
-    err = optax.sigmoid_binary_cross_entropy(logits, x)
+    err = -bernoulli_log_prob(logits, x)
   else:
     err = jnp.square(jax.nn.sigmoid(logits) - x)
   return err.sum(-1)

@@ -1,0 +1,70 @@
+"""W1 (ae_mlp) in PyTorch, by ../shared/WORKLOADS.md's protocol: the peer genjax is timed against.
+
+Not part of genjax (torch is not a dependency); run it in its own environment:
+  python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch==2.13.0 numpy
+  /tmp/torchvenv/bin/python experiments/reference/torch_ae_mlp.py [--compile] [--steps 3000]
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+
+def mnist_like_uint8(n=12800, seed=0):
+  rng = np.random.default_rng(seed)
+  protos = rng.standard_normal((10, 784), dtype=np.float32) * 2.0 - 1.0
+  labels = rng.integers(0, 10, size=n)
+  logits = protos[labels] + rng.standard_normal((n, 784), dtype=np.float32)
+  return np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
+
+
+def main():
+  p = argparse.ArgumentParser()
+  p.add_argument("--steps", type=int, default=3000)
+  p.add_argument("--warmup", type=int, default=20)
+  p.add_argument("--compile", action="store_true")
+  p.add_argument("--ftz", type=int, default=1)
+  a = p.parse_args()
+  torch.set_flush_denormal(bool(a.ftz))
+  torch.set_num_threads(os.cpu_count())
+  torch.manual_seed(0)
+  x = torch.from_numpy(mnist_like_uint8()).float() / 255.0
+  B, nb = 256, 12800 // 256
+  model = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 784))
+  opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+  bce = torch.nn.BCEWithLogitsLoss(reduction="sum")
+  loss_fn = lambda xb: bce(model(xb), xb) / xb.shape[0]
+  if a.compile:
+    loss_fn = torch.compile(loss_fn)
+
+  def step(i):
+    xb = x[(i % nb) * B:(i % nb + 1) * B]
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(xb)
+    loss.backward()
+    opt.step()
+    return loss
+
+  with torch.no_grad():
+    first = float(bce(model(x[:B]), x[:B]) / B)
+  for i in range(a.warmup):
+    step(i)
+  chunks, per, i, losses, chunk_eps = 5, a.steps // 5, a.warmup, [], []
+  for _ in range(chunks):
+    t = time.perf_counter()
+    for _ in range(per):
+      losses.append(step(i).detach())
+      i += 1
+    chunk_eps.append(per * B / (time.perf_counter() - t))
+  eps = chunks * per * B / sum(per * B / e for e in chunk_eps)
+  print(json.dumps({"workload": "ae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
+                    "examples_per_sec": eps, "steps": chunks * per, "batch": B, "first_loss": first,
+                    "final_loss": float(torch.stack(losses[-10:]).mean()), "threads": torch.get_num_threads(),
+                    "chunk_eps": [round(c) for c in chunk_eps]}))
+
+
+if __name__ == "__main__":
+  main()
