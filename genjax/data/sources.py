@@ -9,6 +9,7 @@ embedded in the installed packages.
 import dataclasses
 import hashlib
 import os
+import tempfile
 from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
@@ -175,8 +176,14 @@ def _prepare(tfds, builder, cfg):
                     f"--config.data.manual_dir=<folder with {', '.join(_MANUAL_FILES[cfg.name])}> "
                     f"to prepare it offline, or --config.data.download=True to download it")
   from tensorflow_datasets.core.download import download_manager
+  # TFDS extracts manual files to <download_dir>/extracted/GZIP.<basename>: MNIST and
+  # Fashion-MNIST share basenames, so with a shared download dir the second data set
+  # prepared is silently built from the first one's pixels. Each preparation gets its own.
+  root = cfg.data_dir or os.path.dirname(os.path.dirname(builder.data_dir.rstrip("/")))
+  os.makedirs(root, exist_ok=True)
   try:
-    builder.download_and_prepare(download_config=download_config)
+    with tempfile.TemporaryDirectory(prefix=f"downloads.{cfg.name}.", dir=root) as download_dir:
+      builder.download_and_prepare(download_dir=download_dir, download_config=download_config)
   except download_manager.NonMatchingChecksumError as e:
     bad = str(e).split("downloaded to ", 1)[-1].split(",", 1)[0]
     raise DataError(f"{bad} does not match the checksum TFDS registers for '{cfg.name}': "

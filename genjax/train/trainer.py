@@ -63,20 +63,25 @@ def build_method(config, info) -> Method:
 def check_resumable(config, workdir):
   """A workdir holds one run: resuming it with a different model, data or optimiser is an error."""
   path = os.path.join(workdir, "config.json")
-  if os.path.exists(path):
-    with open(path) as f:
-      saved = _flatten(json.load(f))
-    now = _flatten(json.loads(config.to_json_best_effort()))
-    changed = [k for k in sorted(set(saved) | set(now))
-               if k not in RUN_LENGTH_FIELDS and saved.get(k) != now.get(k)]
-    if changed:
-      k = changed[0]
-      raise InputError(f"--workdir={workdir} holds a run with config.{k}={saved.get(k)!r}, not "
-                       f"{now.get(k)!r} ({len(changed)} field(s) differ): use a new workdir "
-                       f"or the run's own config to resume it")
-  elif jax.process_index() == 0:
+  checkpoints = os.path.join(workdir, "checkpoints")
+  if not (os.path.exists(path) and os.path.isdir(checkpoints) and os.listdir(checkpoints)):
+    return
+  with open(path) as f:
+    saved = _flatten(json.load(f))
+  now = _flatten(json.loads(config.to_json_best_effort()))
+  changed = [k for k in sorted(set(saved) | set(now))
+             if k not in RUN_LENGTH_FIELDS and saved.get(k) != now.get(k)]
+  if changed:
+    k = changed[0]
+    raise InputError(f"--workdir={workdir} holds a run with config.{k}={saved.get(k)!r}, not "
+                     f"{now.get(k)!r} ({len(changed)} field(s) differ): use a new workdir "
+                     f"or the run's own config to resume it")
+
+
+def save_config(config, workdir):
+  if jax.process_index() == 0:
     os.makedirs(workdir, exist_ok=True)
-    with open(path, "w") as f:
+    with open(os.path.join(workdir, "config.json"), "w") as f:
       f.write(config.to_json_best_effort(indent=2))
 
 
@@ -193,6 +198,7 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
   info = validate(config, mesh.size)
   check_resumable(config, workdir)
   run = Run(config, workdir, info, mesh)
+  save_config(config, workdir)
   chief = jax.process_index() == 0
   writer = logger.MetricWriter(workdir, enabled=chief)
   step, state = run.initial_state()

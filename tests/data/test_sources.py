@@ -61,11 +61,18 @@ def test_unprepared_tfds_without_files_fails_fast(tmp_path):
   assert time.time() - start < 30  # Never falls through to TFDS's network retries.
 
 
-def test_mnist_prepared_offline_from_raw_files(tfds_dir):
-  splits = data.load(data_config("mnist", data_dir=tfds_dir, manual_dir=str(shared("mnist"))))
-  assert splits["train"].x.shape == (60000, 28, 28, 1) and splits["test"].x.shape == (10000, 28, 28, 1)
-  counts = np.bincount(splits["test"].label)
-  assert counts.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+def test_mnist_and_fashion_mnist_prepared_offline_into_one_data_dir(tfds_dir):
+  # Both orders occur across a test session; each must be built from its own files
+  # (TFDS alone extracts both to the same paths and mixes them up).
+  fashion = data.load(data_config("fashion_mnist", data_dir=tfds_dir, manual_dir=str(shared("fashion_mnist"))))
+  mnist = data.load(data_config("mnist", data_dir=tfds_dir, manual_dir=str(shared("mnist"))))
+  assert mnist["train"].x.shape == (60000, 28, 28, 1) and mnist["test"].x.shape == (10000, 28, 28, 1)
+  assert np.bincount(mnist["test"].label).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+  assert np.bincount(mnist["train"].label).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+  assert np.bincount(fashion["test"].label).tolist() == [1000] * 10
+  # The pixels too (TFDS stores its own shuffled order, so compare statistics): MNIST's mean
+  # grey level is ~33, Fashion-MNIST's ~73.
+  assert 30 < mnist["train"].x.mean() < 37 and 65 < fashion["train"].x.mean() < 80
 
 
 def test_corrupt_raw_file_is_one_clear_line(tmp_path):
