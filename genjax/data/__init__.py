@@ -1,5 +1,6 @@
 """Data: named data sets, deterministic batch order, preprocessing stated in the config."""
-from genjax.data.pipeline import Batches, eval_batches, make_preprocess, protocol, to_unit_interval
+from genjax.data.pipeline import (Batches, eval_batches, make_preprocess, protocol, take,
+                                  to_unit_interval)
 from genjax.data.sources import INFOS, Info, Split, info, load
 from genjax.errors import ConfigError
 
@@ -31,4 +32,4 @@ def validate(cfg) -> Info:
 
 
 __all__ = ["Batches", "Info", "Split", "eval_batches", "info", "load", "make_preprocess",
-           "protocol", "to_unit_interval", "validate"]
+           "protocol", "take", "to_unit_interval", "validate"]

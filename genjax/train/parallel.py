@@ -53,7 +53,7 @@ def per_device_eval_step(method: Method, preprocess):
 class Compiled:
   """The method's steps compiled for a mesh. Each is traced and compiled once."""
 
-  def __init__(self, method: Method, preprocess, mesh, example_batch):
+  def __init__(self, method: Method, preprocess, mesh, example_batch, steps_per_epoch: int):
     self.mesh, self.method = mesh, method
     self.batch_sharding = NamedSharding(mesh, P(AXIS))
     self.replicated = NamedSharding(mesh, P())
@@ -76,6 +76,23 @@ class Compiled:
     # inside the compiled step so the host dispatches one computation per step.
     self.train_step = jax.jit(lambda state, batch, key, step: sharded_step(
         state, batch, jax.random.fold_in(key, step)), donate_argnums=0)
+    # The trainer's hot path: the split lives on every device, each device gathers its own
+    # rows of the global batch from the epoch's permutation, so per step the host sends
+    # only the step number.
+    global_batch = jax.tree.leaves(example_batch)[0].shape[0] * jax.process_count()
+    local_batch = global_batch // mesh.size
+    step_fn = per_device_train_step(method, preprocess)
+
+    def gathered_step(state, data, perm, rng, step):
+      start = (step % steps_per_epoch) * global_batch + jax.lax.axis_index(AXIS) * local_batch
+      idx = jax.lax.dynamic_slice_in_dim(perm, start, local_batch)
+      return step_fn(state, jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data), rng)
+
+    sharded_gathered = jax.shard_map(gathered_step, mesh=mesh,
+                                     in_specs=(self.specs, P(), P(), P(), P()),
+                                     out_specs=(self.specs, P()), check_vma=False)
+    self.train_step_resident = jax.jit(lambda state, data, perm, key, step: sharded_gathered(
+        state, data, perm, jax.random.fold_in(key, step), step), donate_argnums=0)
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
@@ -88,6 +105,11 @@ class Compiled:
     """This process's rows -> one global array sharded over the data axis."""
     return jax.tree.map(
         lambda a: jax.make_array_from_process_local_data(self.batch_sharding, a), local_batch)
+
+  def put_replicated(self, tree):
+    """Host arrays (identical on every process) -> arrays replicated on every device."""
+    return jax.tree.map(lambda a: jax.make_array_from_callback(
+        a.shape, self.replicated, lambda index: a[index]), tree)
 
   def init(self, rng, local_batch):
     """The initial state, placed with the state sharding (so the first step doesn't recompile)."""

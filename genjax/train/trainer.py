@@ -126,8 +126,8 @@ class Run:
     self.preprocess = gdata.make_preprocess(config.data, info)
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,
                                  jax.process_index(), jax.process_count())
-    self.compiled = Compiled(self.method, self.preprocess, mesh,
-                             self.batches(0))
+    self.compiled = Compiled(self.method, self.preprocess, mesh, self.batches(0),
+                             self.batches.steps_per_epoch)
     self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     self.rng = jax.random.PRNGKey(config.seed)
 
@@ -239,11 +239,17 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
         images.save_png(os.path.join(workdir, "samples", f"{name}step_{step:08d}.png"), pic)
         writer.image(step, tag, pic)
 
+  # The training split stays on device; per epoch the host sends its permutation.
+  resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
+  epoch, perm = None, None
   try:
     with _stop_on_signals() as stop:
       while step < config.num_steps and not stop:
-        batch = run.compiled.put_batch(run.batches(step))
-        state, metrics = run.compiled.train_step(state, batch, run.rng, np.int32(step))
+        if step // run.batches.steps_per_epoch != epoch:
+          epoch = step // run.batches.steps_per_epoch
+          perm = run.compiled.put_replicated(run.batches.permutation(epoch).astype(np.int32))
+        state, metrics = run.compiled.train_step_resident(state, resident, perm, run.rng,
+                                                          np.int32(step))
         pending.append((step, metrics))
         step += 1
         if block and step % config.block_every == 0:

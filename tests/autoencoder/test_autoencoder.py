@@ -49,7 +49,8 @@ def test_train_step_follows_the_gradient_of_the_loss():
   method = trainer.build_method(config, info)
   batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
   c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
-                        parallel.make_mesh(jax.devices()[:1]), batches(0))
+                        parallel.make_mesh(jax.devices()[:1]), batches(0),
+                        batches.steps_per_epoch)
   state = jax.device_get(c.init(jax.random.PRNGKey(0), batches(0)))
   x = np.asarray(batches(0)["x"], np.float32) / 16.0
   net = MLPAutoencoder(latents=16, hidden=(), data_shape=(8, 8, 1))

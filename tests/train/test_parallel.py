@@ -17,7 +17,7 @@ def setup(mesh):
   method = trainer.build_method(config, info)
   pre = gdata.make_preprocess(config.data, info)
   batches = gdata.Batches(gdata.load(config.data)["train"], config.batch_size, config.seed)
-  return method, pre, batches, parallel.Compiled(method, pre, mesh, batches(0))
+  return method, pre, batches, parallel.Compiled(method, pre, mesh, batches(0), batches.steps_per_epoch)
 
 
 def run_steps(compiled, batches, n=3):
@@ -69,3 +69,18 @@ def test_state_is_donated():
   leaf = jax.tree.leaves(state)[0]
   c.train_step(state, c.put_batch(batches(0)), KEY, np.int32(0))
   assert leaf.is_deleted()
+
+
+def test_resident_data_step_equals_the_host_fed_step_and_compiles_once():
+  _, _, batches, c = setup(parallel.make_mesh())
+  resident = c.put_replicated(gdata.take(batches.split, slice(None)))
+  a = c.init(jax.random.PRNGKey(0), batches(0))
+  b = c.init(jax.random.PRNGKey(0), batches(0))
+  for step in range(batches.steps_per_epoch + 2):   # crosses an epoch boundary
+    perm = c.put_replicated(batches.permutation(step // batches.steps_per_epoch).astype(np.int32))
+    a, ma = c.train_step_resident(a, resident, perm, KEY, np.int32(step))
+    b, mb = c.train_step(b, c.put_batch(batches(step)), KEY, np.int32(step))
+    np.testing.assert_allclose(float(ma["loss"]), float(mb["loss"]), rtol=1e-6)
+  for x, y in zip(jax.tree.leaves(jax.device_get(a)), jax.tree.leaves(jax.device_get(b))):
+    np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+  assert c.train_step_resident._cache_size() == 1
