@@ -11,13 +11,16 @@ from genjax import evaluation
 
 flags.DEFINE_string("workdir", None, "A directory written by experiments.train.")
 flags.DEFINE_string("split", "", "Split to evaluate (default: the config's data.eval_split).")
+flags.DEFINE_integer("k", 5000, "Importance samples for the IWAE estimate of log p(x) "
+                     "(likelihood families; Burda et al.'s protocol is 5000). 0: the config's.")
 flags.mark_flags_as_required(["workdir"])
 
 
 def main(argv):
   del argv
   with one_line_errors():
-    print(json.dumps(evaluation.evaluate(flags.FLAGS.workdir, flags.FLAGS.split or None)))
+    f = flags.FLAGS
+    print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k)))
 
 
 if __name__ == "__main__":

@@ -10,9 +10,12 @@ from genjax.train import images
 from genjax.train.trainer import Run, load_config
 
 
-def restore(workdir: str) -> Tuple[Run, int, object]:
-  """(run, step, state) for the newest good checkpoint of `workdir`."""
+def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
+  """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
+  importance samples of likelihood-based families (config.model.eval_k)."""
   config = load_config(workdir)
+  if k and "eval_k" in config.model:
+    config.model.eval_k = k
   run = Run(config, workdir)
   restored = run.checkpoints.restore_latest(run.compiled.abstract_state)
   if restored is None:
@@ -21,8 +24,8 @@ def restore(workdir: str) -> Tuple[Run, int, object]:
   return run, step, state
 
 
-def evaluate(workdir: str, split: Optional[str] = None) -> Dict[str, object]:
-  run, step, state = restore(workdir)
+def evaluate(workdir: str, split: Optional[str] = None, k: int = 0) -> Dict[str, object]:
+  run, step, state = restore(workdir, k)
   split = split or run.config.data.eval_split
   if split not in run.splits:
     raise InputError(f"--split={split} is not a split of {run.config.data.name}: expected one of "
@@ -30,7 +33,8 @@ def evaluate(workdir: str, split: Optional[str] = None) -> Dict[str, object]:
   metrics = run.evaluate(state, split)
   return {"workdir": workdir, "step": int(step), "model": run.config.model.name,
           "split": split, "num_examples": len(run.splits[split]),
-          **gdata.protocol(run.config.data, run.info), "metrics": metrics}
+          **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),
+          "metrics": metrics}
 
 
 def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, str]:

@@ -115,8 +115,11 @@ def build(config, info) -> Method:
     logits = net.apply({"params": state.params}, z, method=net.decode)
     return jax.nn.sigmoid(logits).reshape((n,) + info.shape)
 
-  def reconstruct(state, x, rng):
-    return jax.nn.sigmoid(net.apply({"params": state.params}, x)).reshape(x.shape)
+  def pictures(state, x, rng):
+    """Rows of 8 eval images, each followed by its reconstruction."""
+    x_hat = jax.nn.sigmoid(net.apply({"params": state.params}, x)).reshape(x.shape)
+    pairs = jnp.stack([x, x_hat], 1).reshape((-1, 16) + x.shape[1:])
+    return {"reconstructions": pairs}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
-                reconstruct=reconstruct)
+                pictures=pictures)

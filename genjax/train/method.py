@@ -15,7 +15,9 @@ A family is a *method*: four pure functions over a state pytree.
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and
       averages over the whole evaluation split.
   sample(state, rng, n) -> (n, *data_shape) array in model space (e.g. [0,1] or [-1,1]).
-  reconstruct(state, x, rng) -> x's reconstructions (optional: autoencoders, VAEs).
+  pictures(state, x, rng) -> {name: (rows, cols, *data_shape)} (optional): pictures made
+      from a few preprocessed eval images x, e.g. reconstructions or latent interpolations.
+`protocol` (optional) is a dict stated in every evaluation report: the estimator, its k, units.
 
 `state_specs(state)`, if given, returns a PartitionSpec pytree: leaves with `P(AXIS)` are
 per-device (e.g. an RBM's persistent chains, their leading axis split across devices),
@@ -38,7 +40,8 @@ class Method:
   train_step: Callable[..., Any]
   eval_step: Callable[..., Dict[str, jax.Array]]
   sample: Callable[..., jax.Array]
-  reconstruct: Optional[Callable[..., jax.Array]] = None
+  pictures: Optional[Callable[..., Dict[str, jax.Array]]] = None
+  protocol: Optional[Dict[str, object]] = None
   state_specs: Optional[Callable[[State], Any]] = None
 
 
@@ -49,7 +52,7 @@ def device_rng(rng):
 
 _BUILDERS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
-FAMILIES = ("genjax.autoencoder",)
+FAMILIES = ("genjax.autoencoder", "genjax.vae")
 
 
 def register(name: str):

@@ -97,8 +97,8 @@ class Compiled:
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
     self.sample = jax.jit(method.sample, static_argnums=2)
-    if method.reconstruct is not None:
-      self.reconstruct = jax.jit(lambda state, x, rng: method.reconstruct(
+    if method.pictures is not None:
+      self.pictures = jax.jit(lambda state, x, rng: method.pictures(
           state, preprocess(x, rng), rng))
 
   def put_batch(self, local_batch):

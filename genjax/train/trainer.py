@@ -155,15 +155,14 @@ class Run:
     """n samples in model space, on the host."""
     return np.asarray(jax.device_get(self.compiled.sample(state, jax.random.PRNGKey(seed), n)))
 
-  def reconstructions(self, state, n: int = 32) -> Optional[np.ndarray]:
-    """A picture: rows of n/8 eval images, each followed by its reconstruction (or None)."""
-    if self.method.reconstruct is None or not self.info.is_image:
-      return None
+  def method_pictures(self, state, n: int = 32) -> Dict[str, np.ndarray]:
+    """The method's own pictures (reconstructions, interpolations, ...) of n eval images."""
+    if self.method.pictures is None or not self.info.is_image:
+      return {}
     x = self.splits[self.config.data.eval_split].x[:n]
-    recon = self.compiled.reconstruct(state, x, jax.random.PRNGKey(0))
-    pre = jax.jit(self.preprocess)(x, jax.random.PRNGKey(0))
-    pairs = np.stack([np.asarray(pre), np.asarray(recon)], 1).reshape((-1,) + x.shape[1:])
-    return images.grid(gdata.to_unit_interval(pairs, self.config.data), cols=16)
+    pics = jax.device_get(self.compiled.pictures(state, x, jax.random.PRNGKey(0)))
+    return {name: images.grid(gdata.to_unit_interval(p.reshape((-1,) + p.shape[2:]), self.config.data),
+                              cols=p.shape[1]) for name, p in pics.items()}
 
   def picture(self, samples: np.ndarray) -> np.ndarray:
     if self.info.is_image:
@@ -232,10 +231,10 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
 
   def write_samples(step):
     pics = {"samples": run.picture(run.samples(state, config.num_samples, seed=step)),
-            "reconstructions": run.reconstructions(state)}
+            **run.method_pictures(state)}
     for tag, pic in pics.items():
-      if chief and pic is not None:
-        name = "" if tag == "samples" else "reconstructions_"
+      if chief:
+        name = "" if tag == "samples" else f"{tag}_"
         images.save_png(os.path.join(workdir, "samples", f"{name}step_{step:08d}.png"), pic)
         writer.image(step, tag, pic)
 

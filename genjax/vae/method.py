@@ -1,0 +1,181 @@
+"""The VAE as a trainer method: ELBO (analytic or Monte-Carlo KL), beta-VAE, or IWAE-k.
+
+Evaluation (per test example, nats): the negative ELBO, the IWAE-`eval_k` estimate of
+-log p(x) (computed `eval_chunk` samples at a time), bits/dim from it, and the negative
+ELBO in bits: the rate a bits-back coder would reach with this model.
+"""
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import struct
+from jax.scipy.special import ndtri
+
+from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
+from genjax.errors import ConfigError
+from genjax.train import optim
+from genjax.train.method import AXIS, Method, register
+from genjax.vae import objectives
+from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+
+LIKELIHOODS = {"bernoulli": 1, "logistic": 2}   # parameters per data dimension
+OBJECTIVES = ("elbo", "iwae")
+
+
+@struct.dataclass
+class State:
+  step: jax.Array
+  params: dict
+  opt_state: optax.OptState
+
+
+def validate(config, info):
+  m = config.model
+  if m.arch not in ("mlp", "conv"):
+    raise ConfigError("model.arch", m.arch, "one of mlp, conv")
+  if m.likelihood not in LIKELIHOODS:
+    raise ConfigError("model.likelihood", m.likelihood, "one of " + ", ".join(LIKELIHOODS))
+  if m.objective not in OBJECTIVES:
+    raise ConfigError("model.objective", m.objective, "one of " + ", ".join(OBJECTIVES))
+  if m.kl not in ("analytic", "mc"):
+    raise ConfigError("model.kl", m.kl, "one of analytic, mc")
+  for field in ("latents", "k", "eval_k", "eval_chunk"):
+    if not (isinstance(m[field], int) and m[field] > 0):
+      raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  if m.eval_k % m.eval_chunk and m.eval_k > m.eval_chunk:
+    raise ConfigError("model.eval_chunk", m.eval_chunk, f"a divisor of model.eval_k={m.eval_k}")
+  if not m.beta > 0:
+    raise ConfigError("model.beta", m.beta, "a positive KL weight")
+  if m.objective == "iwae" and m.beta != 1.0:
+    raise ConfigError("model.beta", m.beta, "1.0 with objective='iwae' (beta weights the ELBO's KL)")
+  if not info.is_image:
+    raise ConfigError("data.name", config.data.name, "an image data set for the VAE")
+  binary = info.binarization == "static" or config.data.binarize != "none"
+  if m.likelihood == "bernoulli" and not binary:
+    raise ConfigError("model.likelihood", m.likelihood,
+                      "'logistic' for grey-level data, or binary data (data.binarize='dynamic')")
+  if m.likelihood == "logistic" and (binary or config.data.dequantize or config.data.scale != "[0,1]"):
+    raise ConfigError("model.likelihood", m.likelihood,
+                      "'bernoulli' for binary data (the logistic needs integer levels, scale [0,1])")
+  if m.arch == "conv" and (info.shape[0] % 4 or info.shape[1] % 4):
+    raise ConfigError("model.arch", m.arch, f"'mlp' for {info.shape[:2]} images (sides divisible by 4)")
+  optim.validate(config.optim)
+
+
+def networks(config, info):
+  m, d = config.model, math.prod(info.shape)
+  p = LIKELIHOODS[m.likelihood]
+  if m.arch == "mlp":
+    return MLPEncoder(m.latents, tuple(m.hidden)), MLPDecoder(d * p, tuple(m.hidden))
+  features = tuple(m.hidden) if len(m.hidden) == 2 else (32, 64)
+  return ConvEncoder(m.latents, features), ConvDecoder(tuple(info.shape), p, features)
+
+
+def make_likelihood(config, info):
+  """(log_prob(decoder_out, x) -> (B,), mean(decoder_out) -> x-shaped image in [0, 1])."""
+  d = math.prod(info.shape)
+  if config.model.likelihood == "bernoulli":
+    def log_prob(out, x):
+      return bernoulli_log_prob(out, x.reshape(x.shape[0], -1)).sum(-1)
+    mean = jax.nn.sigmoid
+  else:
+    levels = info.num_levels
+
+    def log_prob(out, x):
+      out = out.reshape(x.shape[0], d, 2)
+      x = 2.0 * x.reshape(x.shape[0], -1) - 1.0   # levels k/(L-1) in [0,1] -> bin centres in [-1,1]
+      log_scale = jnp.maximum(out[..., 1], -7.0)
+      return discretized_logistic_log_prob(x, out[..., 0], log_scale, levels).sum(-1)
+
+    def mean(out):
+      return jnp.clip((out.reshape(out.shape[0], d, 2)[..., 0] + 1.0) / 2.0, 0.0, 1.0)
+  return log_prob, mean
+
+
+@register("vae")
+def build(config, info) -> Method:
+  validate(config, info)
+  m = config.model
+  encoder, decoder = networks(config, info)
+  log_prob, decoder_mean = make_likelihood(config, info)
+  tx = optim.make(config.optim)
+  d = math.prod(info.shape)
+
+  def model(params):
+    return objectives.Model(
+        encode=lambda x: encoder.apply({"params": params["encoder"]}, x),
+        log_likelihood=lambda z, x: log_prob(decoder.apply({"params": params["decoder"]}, z), x))
+
+  def init(rng, batch):
+    r_enc, r_dec = jax.random.split(rng)
+    params = {"encoder": encoder.init(r_enc, batch["x"][:1])["params"],
+              "decoder": decoder.init(r_dec, jnp.zeros((1, m.latents)))["params"]}
+    return State(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
+
+  def loss_fn(params, x, rng):
+    if m.objective == "iwae":
+      bound = objectives.iwae(model(params), x, rng, m.k)
+      return -bound.mean(), {"loss": -bound.mean()}
+    bound, log_px_z, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl)
+    return -bound.mean(), {"loss": -bound.mean(), "log_px_z": log_px_z.mean(), "kl": kl.mean()}
+
+  def train_step(state, batch, rng):
+    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"],
+                                                      jax.random.fold_in(rng, jax.lax.axis_index(AXIS)))
+    grads = jax.lax.pmean(grads, AXIS)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    return state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                         opt_state=opt_state), metrics
+
+  def eval_step(state, batch, rng):
+    x, mdl = batch["x"], model(state.params)
+    r_elbo, r_iwae = jax.random.split(rng)
+    bound, log_px_z, kl = objectives.elbo(mdl, x, r_elbo)
+    chunk = min(m.eval_chunk, m.eval_k)
+    log_px = objectives.iwae_chunked(mdl, x, r_iwae, m.eval_k, chunk)
+    return {"neg_elbo_nats": -bound, "nll_nats": -log_px, "kl_nats": kl,
+            "neg_log_px_z_nats": -log_px_z, "bits_per_dim": -log_px / (d * math.log(2)),
+            "neg_elbo_bits": -bound / math.log(2)}
+
+  def decode_mean(params, z):
+    out = decoder.apply({"params": params["decoder"]}, z)
+    return decoder_mean(out).reshape((z.shape[0],) + tuple(info.shape))
+
+  def sample(state, rng, n):
+    """Decoder means at z ~ p(z) (the usual picture; pixel noise would only add grain)."""
+    return decode_mean(state.params, jax.random.normal(rng, (n, m.latents)))
+
+  def pictures(state, x, rng):
+    mean, _ = encoder.apply({"params": state.params["encoder"]}, x)
+    n = x.shape[0] - x.shape[0] % 2
+    pics = {"reconstructions": _pairs(x, decode_mean(state.params, mean))}
+    t = jnp.linspace(0.0, 1.0, 10)[None, :, None]
+    path = (1 - t) * mean[0:n:2, None] + t * mean[1:n:2, None]        # (n/2, 10, latents)
+    pics["interpolations"] = decode_mean(state.params, path.reshape(-1, m.latents)).reshape(
+        (n // 2, 10) + tuple(info.shape))
+    if m.latents == 2:  # The decoded manifold at the prior's quantiles.
+      q = ndtri(jnp.linspace(0.05, 0.95, 20))
+      grid = jnp.stack(jnp.meshgrid(q, q[::-1], indexing="xy"), -1).reshape(-1, 2)
+      pics["manifold"] = decode_mean(state.params, grid).reshape((20, 20) + tuple(info.shape))
+    return pics
+
+  return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
+                pictures=pictures, protocol=protocol(config))
+
+
+def _pairs(x, x_hat):
+  """Rows of 8 (image, reconstruction) pairs: (rows, 16, H, W, C)."""
+  both = jnp.stack([x, x_hat], 1).reshape((-1,) + x.shape[1:])
+  return both.reshape((-1, 16) + x.shape[1:])
+
+
+def protocol(config):
+  """What the likelihood numbers are, for every report."""
+  m = config.model
+  return {"estimator": f"IWAE-{m.eval_k} importance-sampled log p(x), q(z|x) as proposal "
+                       f"(Burda et al. 2016), {min(m.eval_chunk, m.eval_k)} samples per chunk",
+          "k": m.eval_k, "elbo": "1-sample reparameterised ELBO with analytic KL",
+          "units": "nats per example; bits_per_dim = nats / (D ln 2)",
+          "likelihood": {"bernoulli": "Bernoulli", "logistic": "discretised logistic"}[m.likelihood]}
