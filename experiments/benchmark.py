@@ -16,7 +16,7 @@ flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload o
 config_flags.DEFINE_config_file("config", None, "Time this experiment config instead of a workload.")
 flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).")
 flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.")
-flags.DEFINE_bool("baseline", True, "Also time the hand-written plain jitted step (W1) for the ratio.")
+flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step (W1, W3) for the ratio.")
 
 
 def main(argv):
@@ -38,8 +38,8 @@ def main(argv):
       out = {"workload": f.workload, "framework": "genjax",
              **benchmark.time_config(config, steps, f.warmup)}
       out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
-      if f.baseline and f.workload == "ae_mlp":
-        plain = benchmark.plain_ae_step(config, steps, f.warmup)
+      if f.baseline and f.workload in benchmark.PLAIN_STEPS:
+        plain = benchmark.PLAIN_STEPS[f.workload](config, steps, f.warmup)
         out["plain_jax_examples_per_sec"] = plain["examples_per_sec"]
         out["ratio_vs_plain_jax"] = out["examples_per_sec"] / plain["examples_per_sec"]
     out["threads"] = benchmark.threads()

@@ -103,17 +103,36 @@ def _peak_memory() -> Optional[int]:
   return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
 
 
+def _time_plain(step, carry, batch, steps, warmup, chunks):
+  """Times `carry = step(*carry, i)` (the last element of carry is the loss)."""
+  for i in range(warmup + 1):
+    carry = step(*carry[:-1], np.int32(i))
+  jax.block_until_ready(carry)
+  per_chunk, i, chunk_s = max(steps // chunks, 1), warmup + 1, []
+  for _ in range(chunks):
+    t = time.perf_counter()
+    for _ in range(per_chunk):
+      carry = step(*carry[:-1], np.int32(i))
+      i += 1
+    jax.block_until_ready(carry)
+    chunk_s.append(time.perf_counter() - t)
+  return {"examples_per_sec": chunks * per_chunk * batch / sum(chunk_s), "final_loss": float(carry[-1])}
+
+
+def _plain_data(threshold: bool):
+  u8, _ = gdata.sources.mnist_like_uint8()
+  return jnp.asarray(u8 >= 128, jnp.float32) if threshold else jnp.asarray(u8, jnp.float32) / 255.0
+
+
 def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
   """The hand-written reference for W1: one jax.jit step, float data resident on device,
   the batch cut with dynamic_slice inside the step. Same module, loss and optimiser."""
   from genjax.autoencoder import MLPAutoencoder, reconstruction_loss
-  u8, _ = gdata.sources.mnist_like_uint8()
-  x_all = jnp.asarray(u8, jnp.float32) / 255.0
-  b, nb = config.batch_size, len(u8) // config.batch_size
+  x_all = _plain_data(False)
+  b, nb = config.batch_size, len(x_all) // config.batch_size
   net = MLPAutoencoder(latents=config.model.latents, hidden=(), data_shape=(784,))
   tx = optax.adam(config.optim.lr)
   params = net.init(jax.random.PRNGKey(0), x_all[:1])["params"]
-  opt_state = tx.init(params)
 
   def step(params, opt_state, i):
     x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
@@ -122,19 +141,40 @@ def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  step = jax.jit(step, donate_argnums=(0, 1))
-  for i in range(warmup + 1):
-    params, opt_state, loss = step(params, opt_state, np.int32(i))
-  jax.block_until_ready(params)
-  per_chunk, i, chunk_s = max(steps // chunks, 1), warmup + 1, []
-  for _ in range(chunks):
-    t = time.perf_counter()
-    for _ in range(per_chunk):
-      params, opt_state, loss = step(params, opt_state, np.int32(i))
-      i += 1
-    jax.block_until_ready(params)
-    chunk_s.append(time.perf_counter() - t)
-  return {"examples_per_sec": chunks * per_chunk * b / sum(chunk_s), "final_loss": float(loss)}
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, tx.init(params), 0.0),
+                     b, steps, warmup, chunks)
+
+
+def plain_vae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """The hand-written reference for W3: the VAE's ELBO step in one jax.jit, W3's maths
+  written out (reparameterisation, Bernoulli log-likelihood, analytic KL)."""
+  from genjax.distributions import bernoulli_log_prob, gaussian_kl_to_standard
+  from genjax.vae.modules import MLPDecoder, MLPEncoder
+  x_all = _plain_data(True)
+  b, nb, k = config.batch_size, len(x_all) // config.batch_size, config.model.latents
+  enc, dec = MLPEncoder(k, (512, 256)), MLPDecoder(784, (512, 256))
+  params = {"enc": enc.init(jax.random.PRNGKey(0), x_all[:1])["params"],
+            "dec": dec.init(jax.random.PRNGKey(1), jnp.zeros((1, k)))["params"]}
+  tx = optax.adam(config.optim.lr)
+
+  def step(params, opt_state, i):
+    x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    eps = jax.random.normal(jax.random.fold_in(jax.random.PRNGKey(2), i), (b, k))
+
+    def loss_fn(p):
+      mean, log_var = enc.apply({"params": p["enc"]}, x)
+      logits = dec.apply({"params": p["dec"]}, mean + jnp.exp(0.5 * log_var) * eps)
+      return jnp.mean(-bernoulli_log_prob(logits, x).sum(-1) + gaussian_kl_to_standard(mean, log_var))
+
+    loss, grads = jax.value_and_grad(loss_fn)(params)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, tx.init(params), 0.0),
+                     b, steps, warmup, chunks)
+
+
+PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step}
 
 
 def workload_config(name: str) -> ml_collections.ConfigDict:
