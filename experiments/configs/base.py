@@ -43,6 +43,14 @@ def get_config():
   return c
 
 
+def budget(c, arg, num_steps, log_every, checkpoint_every, eval_every=0):
+  """Sets a full run's length, leaving the smoke variant's tiny one alone."""
+  if arg != "smoke":
+    c.num_steps, c.log_every = num_steps, log_every
+    c.checkpoint_every, c.eval_every = checkpoint_every, eval_every
+  return c
+
+
 def smoke(c):
   """The tiny variant tests and CI run: a few steps, small batches."""
   c.batch_size = 16

@@ -1,6 +1,6 @@
 """A 2-latent VAE on the embedded 8x8 digits (17 grey levels, discretised logistic likelihood):
 offline in seconds, and its decoded 2-D manifold is a picture."""
-from experiments.configs import vae
+from experiments.configs import base, vae
 
 
 def get_config(arg=None):
@@ -9,8 +9,4 @@ def get_config(arg=None):
   c.model.hidden = (256, 128)
   c.model.likelihood = "logistic"
   c.batch_size = 100 if arg != "smoke" else 16
-  if arg != "smoke":
-    c.num_steps = 10_000
-    c.log_every = 500
-    c.checkpoint_every = 2_000
-  return c
+  return base.budget(c, arg, 10_000, 500, 2_000)
