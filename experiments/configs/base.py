@@ -40,6 +40,8 @@ def get_config():
   c.optim.b2 = 0.999
   c.optim.weight_decay = 0.0
   c.optim.grad_clip = 0.0
+  c.optim.schedule = "constant"  # or 'cosine': lr decays to 0 over optim.decay_steps
+  c.optim.decay_steps = 0
   return c
 
 

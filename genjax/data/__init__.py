@@ -14,8 +14,9 @@ def validate(cfg) -> Info:
     raise ConfigError("data.name", cfg.name, "one of " + ", ".join(sorted(INFOS)))
   data_info = INFOS[cfg.name]
   for field in ("train_split", "eval_split"):
-    if cfg[field] not in data_info.splits:
-      raise ConfigError(f"data.{field}", cfg[field], f"a split of {cfg.name}: {', '.join(data_info.splits)}")
+    if any(part not in data_info.splits for part in cfg[field].split("+")):
+      raise ConfigError(f"data.{field}", cfg[field],
+                        f"a split of {cfg.name} ({', '.join(data_info.splits)}) or several joined by '+'")
   if cfg.binarize not in BINARIZE:
     raise ConfigError("data.binarize", cfg.binarize, "one of " + ", ".join(BINARIZE))
   if cfg.scale not in SCALES:

@@ -76,10 +76,18 @@ def info(name: str) -> Info:
 
 
 def load(cfg) -> Dict[str, Split]:
-  """All splits of the data set `cfg.name`, as {'train': Split, 'test': Split, ...}."""
+  """All splits of the data set `cfg.name`, as {'train': Split, 'test': Split, ...}, plus the
+  concatenations the config names ('train+validation')."""
   if cfg.name.startswith("toy2d/"):
-    return _toy2d(cfg.name.split("/", 1)[1], cfg)
-  return _LOADERS.get(cfg.name, _tfds)(cfg)
+    splits = _toy2d(cfg.name.split("/", 1)[1], cfg)
+  else:
+    splits = _LOADERS.get(cfg.name, _tfds)(cfg)
+  for joined in {cfg.train_split, cfg.eval_split}:
+    if "+" in joined:
+      parts = [splits[p] for p in joined.split("+")]
+      labels = None if parts[0].label is None else np.concatenate([p.label for p in parts])
+      splits[joined] = Split(np.concatenate([p.x for p in parts]), labels)
+  return splits
 
 
 def _toy2d(kind, cfg):

@@ -105,3 +105,13 @@ def test_wrong_binarized_npz_is_rejected(tmp_path):
   (tmp_path / "binarized_mnist.npz").write_bytes(b"PK\x03\x04 truncated")
   with pytest.raises(DataError, match="not a readable binarized MNIST archive"):
     data.load(data_config("binarized_mnist", manual_dir=str(tmp_path)))
+
+
+def test_splits_joined_with_plus_are_concatenated():
+  cfg = data_config("digits", train_split="train+test")
+  data.validate(cfg)
+  splits = data.load(cfg)
+  assert len(splits["train+test"]) == 1797
+  np.testing.assert_array_equal(splits["train+test"].x[1500:], splits["test"].x)
+  with pytest.raises(ConfigError, match=r"data.train_split='train\+valid' is invalid"):
+    data.validate(data_config("digits", train_split="train+valid"))
