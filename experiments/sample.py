@@ -1,4 +1,5 @@
-"""Samples from a trained run's newest checkpoint: a PNG grid and a .npy of N samples.
+"""Samples from a trained run's newest checkpoint: a PNG grid and a .npy of N samples, and
+the family's own pictures (reconstructions, latent interpolations, ...) as PNGs.
 
 python -m experiments.sample --workdir=DIR [--num=64] [--seed=0] [--out=DIR/samples/final]
 """
@@ -18,8 +19,7 @@ def main(argv):
   del argv
   f = flags.FLAGS
   with one_line_errors():
-    png, npy = evaluation.write_samples(f.workdir, f.num, f.seed, f.out)
-    print(f"wrote {png} and {npy}")
+    print("wrote " + ", ".join(evaluation.write_samples(f.workdir, f.num, f.seed, f.out)))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,14 @@ import numpy as np
 
 from genjax import data as gdata
 from genjax.errors import InputError
-from genjax.train import images
+from genjax.train import images, logger
 from genjax.train.trainer import Run, load_config
 
 
 def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
   """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
   importance samples of likelihood-based families (config.model.eval_k)."""
+  logger.quiet_libraries()
   config = load_config(workdir)
   if k and "eval_k" in config.model:
     config.model.eval_k = k
@@ -37,7 +38,9 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0) -> Dict[str,
           "metrics": metrics}
 
 
-def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, str]:
+def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, ...]:
+  """Writes <out>.png and <out>.npy of n samples, and <out>_<name>.png for each of the
+  method's own pictures (reconstructions, interpolations, ...). Returns the paths."""
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
   run, step, state = restore(workdir)
@@ -46,4 +49,8 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, 
   os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
   np.save(out + ".npy", samples)
   images.save_png(out + ".png", run.picture(samples))
-  return out + ".png", out + ".npy"
+  paths = [out + ".png", out + ".npy"]
+  for name, pic in run.method_pictures(state).items():
+    images.save_png(f"{out}_{name}.png", pic)
+    paths.append(f"{out}_{name}.png")
+  return tuple(paths)

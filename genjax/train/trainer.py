@@ -156,10 +156,12 @@ class Run:
     return np.asarray(jax.device_get(self.compiled.sample(state, jax.random.PRNGKey(seed), n)))
 
   def method_pictures(self, state, n: int = 32) -> Dict[str, np.ndarray]:
-    """The method's own pictures (reconstructions, interpolations, ...) of n eval images."""
+    """The method's own pictures (reconstructions, interpolations, ...) of n eval images,
+    evenly spaced through the split (some test sets are sorted by label)."""
     if self.method.pictures is None or not self.info.is_image:
       return {}
-    x = self.splits[self.config.data.eval_split].x[:n]
+    split = self.splits[self.config.data.eval_split]
+    x = split.x[np.linspace(0, len(split) - 1, n).astype(int)]
     pics = jax.device_get(self.compiled.pictures(state, x, jax.random.PRNGKey(0)))
     return {name: images.grid(gdata.to_unit_interval(p.reshape((-1,) + p.shape[2:]), self.config.data),
                               cols=p.shape[1]) for name, p in pics.items()}

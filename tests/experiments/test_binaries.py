@@ -26,6 +26,7 @@ def test_train_sample_evaluate(tmp_path):
   r = run("experiments.sample", f"--workdir={wd}", "--num=10")
   assert r.returncode == 0, r.stderr[-2000:]
   assert (tmp_path / "run" / "samples" / "sample_step4_seed0.png").exists()
+  assert (tmp_path / "run" / "samples" / "sample_step4_seed0_reconstructions.png").exists()
   import numpy as np
   assert np.load(tmp_path / "run" / "samples" / "sample_step4_seed0.npy").shape == (10, 8, 8, 1)
   r = run("experiments.evaluate", f"--workdir={wd}")

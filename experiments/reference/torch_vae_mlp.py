@@ -1,0 +1,75 @@
+"""W3 (vae_mlp) in PyTorch, by ../shared/WORKLOADS.md's protocol: the peer genjax is timed against.
+
+Not part of genjax (torch is not a dependency); run it in its own environment:
+  /tmp/torchvenv/bin/python experiments/reference/torch_vae_mlp.py [--compile] [--steps 1000]
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+
+from torch_ae_mlp import mnist_like_uint8
+
+
+class VAE(torch.nn.Module):
+  def __init__(self):
+    super().__init__()
+    self.enc = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
+                                   torch.nn.Linear(512, 256), torch.nn.ReLU())
+    self.mean, self.log_var = torch.nn.Linear(256, 32), torch.nn.Linear(256, 32)
+    self.dec = torch.nn.Sequential(torch.nn.Linear(32, 256), torch.nn.ReLU(),
+                                   torch.nn.Linear(256, 512), torch.nn.ReLU(), torch.nn.Linear(512, 784))
+
+  def forward(self, x):
+    h = self.enc(x)
+    mean, log_var = self.mean(h), self.log_var(h)
+    z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+    logits = self.dec(z)
+    rec = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp())
+    return (rec + kl) / x.shape[0]
+
+
+def main():
+  p = argparse.ArgumentParser()
+  p.add_argument("--steps", type=int, default=1000)
+  p.add_argument("--warmup", type=int, default=20)
+  p.add_argument("--compile", action="store_true")
+  a = p.parse_args()
+  torch.set_flush_denormal(True)
+  torch.set_num_threads(os.cpu_count())
+  torch.manual_seed(0)
+  x = torch.from_numpy(mnist_like_uint8() >= 128).float()
+  B, nb = 128, 12800 // 128
+  model = VAE()
+  opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+  loss_fn = torch.compile(model) if a.compile else model
+
+  def step(i):
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(x[(i % nb) * B:(i % nb + 1) * B])
+    loss.backward()
+    opt.step()
+    return loss
+
+  with torch.no_grad():
+    first = float(model(x[:B]))
+  for i in range(a.warmup):
+    step(i)
+  chunks, per, i, losses, chunk_s = 5, a.steps // 5, a.warmup, [], []
+  for _ in range(chunks):
+    t = time.perf_counter()
+    for _ in range(per):
+      losses.append(step(i).detach())
+      i += 1
+    chunk_s.append(time.perf_counter() - t)
+  print(json.dumps({"workload": "vae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
+                    "examples_per_sec": chunks * per * B / sum(chunk_s), "steps": chunks * per, "batch": B,
+                    "first_loss": first, "final_loss": float(torch.stack(losses[-10:]).mean()),
+                    "threads": torch.get_num_threads(), "chunk_eps": [round(per * B / s) for s in chunk_s]}))
+
+
+if __name__ == "__main__":
+  main()
