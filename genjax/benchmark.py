@@ -174,7 +174,42 @@ def plain_vae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
                      b, steps, warmup, chunks)
 
 
-PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step}
+def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """The hand-written reference for W2: D update on [real; G(z)] then G update with fresh z,
+  non-saturating losses, two Adams, one jax.jit."""
+  from genjax.distributions import softplus
+  from genjax.gan.modules import MLPDiscriminator, MLPGenerator
+  u8, _ = gdata.sources.mnist_like_uint8()
+  x_all = jnp.asarray(u8, jnp.float32) / 127.5 - 1.0
+  b, nb, k = config.batch_size, len(u8) // config.batch_size, config.model.latents
+  gen, disc = MLPGenerator(784), MLPDiscriminator()
+  params = {"g": gen.init(jax.random.PRNGKey(0), jnp.zeros((1, k)))["params"],
+            "d": disc.init(jax.random.PRNGKey(1), x_all[:1])["params"]}
+  tx = optax.adam(2e-4, b1=0.5, b2=0.999)
+  opt = {"g": tx.init(params["g"]), "d": tx.init(params["d"])}
+
+  def step(params, opt, i):
+    x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    r1, r2 = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(2), i))
+    fake = jax.lax.stop_gradient(gen.apply({"params": params["g"]}, jax.random.normal(r1, (b, k))))
+
+    def d_loss(dp):
+      logits = disc.apply({"params": dp}, jnp.concatenate([x, fake]))
+      return jnp.mean(softplus(-logits[:b])) + jnp.mean(softplus(logits[b:]))
+
+    dl, dg = jax.value_and_grad(d_loss)(params["d"])
+    du, opt_d = tx.update(dg, opt["d"], params["d"])
+    d_params = optax.apply_updates(params["d"], du)
+    g_loss = lambda gp: jnp.mean(softplus(-disc.apply(
+        {"params": d_params}, gen.apply({"params": gp}, jax.random.normal(r2, (b, k))))))
+    gg = jax.grad(g_loss)(params["g"])
+    gu, opt_g = tx.update(gg, opt["g"], params["g"])
+    return {"g": optax.apply_updates(params["g"], gu), "d": d_params}, {"g": opt_g, "d": opt_d}, dl
+
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, opt, 0.0), b, steps, warmup, chunks)
+
+
+PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step}
 
 
 def workload_config(name: str) -> ml_collections.ConfigDict:

@@ -3,7 +3,7 @@
 `--config=experiments/configs/workloads.py:ae_mlp` trains W1's model for real; the
 benchmark binary times the same config on the `mnist_like` synthetic data.
 """
-from experiments.configs import autoencoder, vae
+from experiments.configs import autoencoder, gan, vae
 
 
 def ae_mlp():
@@ -31,10 +31,19 @@ def vae_mlp():
   return c
 
 
+def gan_mlp():
+  """W2: the chapter's MLP GAN; one step = one D update (real and fake as one batch of 2B)
+  + one G update with fresh z; non-saturating loss; Adam(2e-4, (0.5, 0.999)) each; batch 128;
+  data u8 / 127.5 - 1. W2 has no EMA: ema_decay 0 makes the EMA a copy of G."""
+  c = gan.get_config("mnist_like")
+  c.model.loss, c.model.d_steps, c.model.ema_decay = "ns", 1, 0.0
+  c.batch_size = 128
+  c.num_steps = 300
+  return c
+
+
 def get_config(arg="ae_mlp"):
-  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp}
+  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp, "gan_mlp": gan_mlp}
   if arg not in makers:
     raise ValueError(f"workload config {arg!r} is not defined yet: expected one of {', '.join(makers)}")
-  c = makers[arg]()
-  c.data.scale, c.data.dequantize = "[0,1]", False
-  return c
+  return makers[arg]()

@@ -18,6 +18,8 @@ A family is a *method*: four pure functions over a state pytree.
   pictures(state, x, rng) -> {name: (rows, cols, *data_shape)} (optional): pictures made
       from a few preprocessed eval images x, e.g. reconstructions or latent interpolations.
 `protocol` (optional) is a dict stated in every evaluation report: the estimator, its k, units.
+`sample_metrics(samples) -> {name: float}` (optional) scores `model.eval_samples` samples
+(default 2 500) at every evaluation, e.g. a GAN's mode coverage.
 
 `state_specs(state)`, if given, returns a PartitionSpec pytree: leaves with `P(AXIS)` are
 per-device (e.g. an RBM's persistent chains, their leading axis split across devices),
@@ -42,6 +44,7 @@ class Method:
   sample: Callable[..., jax.Array]
   pictures: Optional[Callable[..., Dict[str, jax.Array]]] = None
   protocol: Optional[Dict[str, object]] = None
+  sample_metrics: Optional[Callable[..., Dict[str, float]]] = None
   state_specs: Optional[Callable[[State], Any]] = None
 
 
@@ -52,7 +55,7 @@ def device_rng(rng):
 
 _BUILDERS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
-FAMILIES = ("genjax.autoencoder", "genjax.vae")
+FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan")
 
 
 def register(name: str):

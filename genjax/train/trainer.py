@@ -149,7 +149,11 @@ class Run:
       sums, n = jax.device_get((sums, n))
       totals = {k: totals.get(k, 0.0) + float(v) for k, v in sums.items()}
       count += float(n)
-    return {k: v / count for k, v in totals.items()}
+    results = {k: v / count for k, v in totals.items()}
+    if self.method.sample_metrics is not None:
+      n = self.config.model.get("eval_samples", 2500)
+      results.update(self.method.sample_metrics(self.samples(state, n, seed=2**31 - 3)))
+    return results
 
   def samples(self, state, n: int, seed: int = 0) -> np.ndarray:
     """n samples in model space, on the host."""

@@ -1,0 +1,112 @@
+"""The GAN family: losses against closed forms, the gradient penalty by hand, who updates what."""
+import glob
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from genjax import data as gdata
+from genjax.gan import losses, metrics
+from genjax.gan.modules import MLPDiscriminator, MLPGenerator
+from genjax.train import parallel, trainer
+from tests.conftest import REPO, load_config, shared
+
+CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(str(REPO / "experiments/configs/gan_*.py")))
+REAL, FAKE = jnp.array([2.0, -1.0, 0.5]), jnp.array([-3.0, 0.0, 1.5])
+
+
+def sig(x):
+  return 1 / (1 + np.exp(-np.asarray(x, np.float64)))
+
+
+def test_non_saturating_losses_are_the_seeds_binary_cross_entropy():
+  d = losses.discriminator_loss("ns", REAL, FAKE)
+  np.testing.assert_allclose(d, -np.mean(np.log(sig(REAL))) - np.mean(np.log(1 - sig(FAKE))), rtol=1e-6)
+  np.testing.assert_allclose(losses.generator_loss("ns", FAKE), -np.mean(np.log(sig(FAKE))), rtol=1e-6)
+  np.testing.assert_allclose(losses.discriminator_loss("ns", jnp.zeros(4), jnp.zeros(4)), 2 * np.log(2), rtol=1e-6)
+
+
+def test_hinge_and_wasserstein_losses():
+  np.testing.assert_allclose(losses.discriminator_loss("hinge", REAL, FAKE),
+                             np.mean(np.maximum(0, 1 - REAL)) + np.mean(np.maximum(0, 1 + FAKE)), rtol=1e-6)
+  np.testing.assert_allclose(losses.generator_loss("hinge", FAKE), -np.mean(FAKE), rtol=1e-6)
+  np.testing.assert_allclose(losses.discriminator_loss("wgan-gp", REAL, FAKE), np.mean(FAKE) - np.mean(REAL), rtol=1e-6)
+
+
+def test_gradient_penalty_equals_a_hand_computation():
+  # critic(x) = w . tanh(A x): grad = A^T (w * (1 - tanh(Ax)^2)).
+  rng = np.random.default_rng(0)
+  a, w = rng.normal(size=(4, 3)), rng.normal(size=4)
+  real, fake = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+  critic = lambda x: jnp.tanh(x @ jnp.asarray(a).T) @ jnp.asarray(w)
+  key = jax.random.PRNGKey(3)
+  t = np.asarray(jax.random.uniform(key, (5, 1)))
+  x_hat = t * real + (1 - t) * fake
+  grads = (w * (1 - np.tanh(x_hat @ a.T) ** 2)) @ a
+  expected = np.mean((np.linalg.norm(grads, axis=1) - 1) ** 2)
+  np.testing.assert_allclose(losses.gradient_penalty(critic, jnp.asarray(real), jnp.asarray(fake), key),
+                             expected, rtol=1e-4)
+
+
+def test_the_seeds_networks():
+  g = MLPGenerator(784)
+  gp = g.init(jax.random.PRNGKey(0), jnp.zeros((1, 100)))["params"]
+  assert [p["kernel"].shape for p in gp.values()] == [(100, 256), (256, 512), (512, 1024), (1024, 784)]
+  out = g.apply({"params": gp}, jnp.ones((2, 100)) * 50)
+  assert out.shape == (2, 784) and float(jnp.abs(out).max()) <= 1.0
+  d = MLPDiscriminator()
+  dp = d.init(jax.random.PRNGKey(0), jnp.zeros((1, 784)))["params"]
+  assert [p["kernel"].shape for p in dp.values()] == [(784, 1024), (1024, 512), (512, 256), (256, 1)]
+
+
+def test_a_d_step_changes_only_d_a_g_step_only_g_and_one_compiled_step_does_both():
+  from genjax.gan.method import build_with_updates
+  config = load_config("gan_toy2d")
+  config.model.d_steps = 2
+  info = trainer.validate(config, 1)
+  method, d_update, g_update = build_with_updates(config, info)
+  batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
+  c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
+                        parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)
+  state = jax.device_get(c.init(jax.random.PRNGKey(0), batches(0)))
+  real = jnp.asarray(batches(0)["x"])[None]
+  key = jax.random.PRNGKey(1)
+  # vmap over a device axis of size 1 binds the 'data' axis the half-steps' pmean needs.
+  after_d, _ = jax.vmap(lambda r: d_update(state, r, key), axis_name="data")(real)
+  after_g, _ = jax.vmap(lambda r: g_update(state, r.shape[0], key), axis_name="data")(real)
+  after_d, after_g = jax.tree.map(lambda a: a[0], (after_d, after_g))
+  same = lambda a, b: all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+  assert not same(after_d.d_params, state.d_params) and same(after_d.g_params, state.g_params)
+  assert same(after_d.g_ema, state.g_ema) and same(after_d.g_opt, state.g_opt)
+  assert not same(after_g.g_params, state.g_params) and same(after_g.d_params, state.d_params)
+  assert same(after_g.d_opt, state.d_opt)
+  both, m = c.train_step(c.init(jax.random.PRNGKey(0), batches(0)), c.put_batch(batches(0)),
+                         key, np.int32(0))
+  both = jax.device_get(both)
+  assert not same(both.d_params, state.d_params) and not same(both.g_params, state.g_params)
+  assert set(m) == {"loss", "g_loss"} and int(both.step) == 1
+
+
+def test_mode_coverage_counts_modes_and_quality():
+  modes = metrics.MIXTURES["toy2d/8gaussians"][0]()
+  on_modes = np.repeat(modes[:5], 30, axis=0) + 0.01
+  far = np.full((50, 2), 10.0)
+  out = metrics.mode_coverage(np.concatenate([on_modes, far]), modes, 0.04)
+  assert out["modes_covered"] == 5 and out["modes_total"] == 8
+  np.testing.assert_allclose(out["high_quality_fraction"], 150 / 200)
+
+
+def smoke_config(name, tfds_dir):
+  c = load_config(name)
+  if c.data.name in ("mnist", "fashion_mnist"):
+    c.data.manual_dir, c.data.data_dir = str(shared(c.data.name)), tfds_dir
+  return c
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_smoke_config_trains(name, tmp_path, tfds_dir):
+  results = trainer.train(smoke_config(name, tfds_dir), str(tmp_path))
+  assert 0 < results["d_real_prob"] < 1
+  assert list((tmp_path / "samples").glob("*.png"))
