@@ -21,6 +21,22 @@ def mnist_like_uint8(n=12800, seed=0):
   return np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
 
 
+def time_steps(step, steps, warmup, batch, chunks=5):
+  """The protocol's timing: warm-up, then `steps` in 5 timed chunks; `step(i)` returns the loss."""
+  for i in range(warmup):
+    step(i)
+  per, i, losses, chunk_s = steps // chunks, warmup, [], []
+  for _ in range(chunks):
+    t = time.perf_counter()
+    for _ in range(per):
+      losses.append(step(i).detach())
+      i += 1
+    chunk_s.append(time.perf_counter() - t)
+  return {"examples_per_sec": chunks * per * batch / sum(chunk_s), "steps": chunks * per,
+          "batch": batch, "final_loss": float(torch.stack(losses[-10:]).mean()),
+          "threads": torch.get_num_threads(), "chunk_eps": [round(per * batch / s) for s in chunk_s]}
+
+
 def main():
   p = argparse.ArgumentParser()
   p.add_argument("--steps", type=int, default=3000)
@@ -50,21 +66,9 @@ def main():
 
   with torch.no_grad():
     first = float(bce(model(x[:B]), x[:B]) / B)
-  for i in range(a.warmup):
-    step(i)
-  chunks, per, i, losses, chunk_eps = 5, a.steps // 5, a.warmup, [], []
-  for _ in range(chunks):
-    t = time.perf_counter()
-    for _ in range(per):
-      losses.append(step(i).detach())
-      i += 1
-    chunk_eps.append(per * B / (time.perf_counter() - t))
-  eps = chunks * per * B / sum(per * B / e for e in chunk_eps)
+  report = time_steps(step, a.steps, a.warmup, B)
   print(json.dumps({"workload": "ae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    "examples_per_sec": eps, "steps": chunks * per, "batch": B, "first_loss": first,
-                    "final_loss": float(torch.stack(losses[-10:]).mean()), "threads": torch.get_num_threads(),
-                    "chunk_eps": [round(c) for c in chunk_eps]}))
-
+                    "first_loss": first, **report}))
 
 if __name__ == "__main__":
   main()

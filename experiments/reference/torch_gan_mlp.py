@@ -6,12 +6,11 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 import argparse
 import json
 import os
-import time
 
 import torch
 import torch.nn.functional as F
 
-from torch_ae_mlp import mnist_like_uint8
+from torch_ae_mlp import mnist_like_uint8, time_steps
 
 
 def mlp(sizes, last=None):
@@ -59,20 +58,9 @@ def main():
   with torch.no_grad():
     lg = D(torch.cat([x[:B], G(torch.randn(B, 100))]))[:, 0]
     first = float(F.softplus(-lg[:B]).mean() + F.softplus(lg[B:]).mean())
-  for i in range(a.warmup):
-    step(i)
-  chunks, per, i, losses, chunk_s = 5, a.steps // 5, a.warmup, [], []
-  for _ in range(chunks):
-    t = time.perf_counter()
-    for _ in range(per):
-      losses.append(step(i).detach())
-      i += 1
-    chunk_s.append(time.perf_counter() - t)
+  report = time_steps(step, a.steps, a.warmup, B)
   print(json.dumps({"workload": "gan_mlp", "framework": "torch", "variant": "eager",
-                    "examples_per_sec": chunks * per * B / sum(chunk_s), "steps": chunks * per, "batch": B,
-                    "first_loss": first, "final_loss": float(torch.stack(losses[-10:]).mean()),
-                    "threads": torch.get_num_threads(), "chunk_eps": [round(per * B / s) for s in chunk_s]}))
-
+                    "first_loss": first, **report}))
 
 if __name__ == "__main__":
   main()

@@ -6,11 +6,10 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 import argparse
 import json
 import os
-import time
 
 import torch
 
-from torch_ae_mlp import mnist_like_uint8
+from torch_ae_mlp import mnist_like_uint8, time_steps
 
 
 class VAE(torch.nn.Module):
@@ -56,20 +55,9 @@ def main():
 
   with torch.no_grad():
     first = float(model(x[:B]))
-  for i in range(a.warmup):
-    step(i)
-  chunks, per, i, losses, chunk_s = 5, a.steps // 5, a.warmup, [], []
-  for _ in range(chunks):
-    t = time.perf_counter()
-    for _ in range(per):
-      losses.append(step(i).detach())
-      i += 1
-    chunk_s.append(time.perf_counter() - t)
+  report = time_steps(step, a.steps, a.warmup, B)
   print(json.dumps({"workload": "vae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    "examples_per_sec": chunks * per * B / sum(chunk_s), "steps": chunks * per, "batch": B,
-                    "first_loss": first, "final_loss": float(torch.stack(losses[-10:]).mean()),
-                    "threads": torch.get_num_threads(), "chunk_eps": [round(per * B / s) for s in chunk_s]}))
-
+                    "first_loss": first, **report}))
 
 if __name__ == "__main__":
   main()
