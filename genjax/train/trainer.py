@@ -28,7 +28,8 @@ from genjax.train.parallel import Compiled, make_mesh
 # Fields that may change between a run and its resumption; all others must match.
 RUN_LENGTH_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
                      "eval_every", "sample_every", "num_samples", "block_every",
-                     "data.manual_dir", "data.data_dir", "data.download")
+                     "data.manual_dir", "data.data_dir", "data.download", "model.eval_k",
+                     "model.eval_chunk", "model.eval_samples")
 
 
 class Diverged(RuntimeError):
