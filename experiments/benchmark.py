@@ -24,7 +24,8 @@ def main(argv):
   f = flags.FLAGS
   with one_line_errors():
     if f.config is not None:
-      out = {"config": f["config"].value and f.config.model.name, "framework": "genjax",
+      out = {"config": config_flags.get_config_filename(f["config"]), "model": f.config.model.name,
+             "framework": "genjax",
              **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
     else:
       try:

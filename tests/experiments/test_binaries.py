@@ -102,3 +102,11 @@ def test_benchmark_prints_one_json_line():
 def test_benchmark_of_a_missing_family_exits_2():
   r = run("experiments.benchmark", "--workload=rbm_cd1")
   assert r.returncode == 2 and "needs the 'rbm' family" in r.stderr
+
+
+def test_benchmark_times_an_experiment_config():
+  r = run("experiments.benchmark", f"--config={DIGITS}:smoke", "--steps=10", "--warmup=1")
+  assert r.returncode == 0, r.stderr[-2000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  assert out["config"] == DIGITS and out["model"] == "autoencoder" and out["examples_per_sec"] > 0
+  assert "peak_memory_bytes" in out
