@@ -108,5 +108,5 @@ def test_benchmark_times_an_experiment_config():
   r = run("experiments.benchmark", f"--config={DIGITS}:smoke", "--steps=10", "--warmup=1")
   assert r.returncode == 0, r.stderr[-2000:]
   out = json.loads(r.stdout.strip().splitlines()[-1])
-  assert out["config"] == DIGITS and out["model"] == "autoencoder" and out["examples_per_sec"] > 0
+  assert out["config"] == f"{DIGITS}:smoke" and out["model"] == "autoencoder" and out["examples_per_sec"] > 0
   assert "peak_memory_bytes" in out
