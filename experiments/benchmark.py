@@ -4,7 +4,6 @@ python -m experiments.benchmark --workload=ae_mlp
 python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --steps=500
 """
 import json
-import sys
 
 from absl import app, flags
 from ml_collections import config_flags
@@ -28,11 +27,7 @@ def main(argv):
              "framework": "genjax",
              **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
     else:
-      try:
-        benchmark.check_family(f.workload)
-      except benchmark.InputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+      benchmark.check_family(f.workload)
       w = benchmark.WORKLOADS[f.workload]
       config = benchmark.workload_config(f.workload)
       steps = f.steps or w.steps

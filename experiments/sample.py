@@ -11,7 +11,7 @@ from genjax import evaluation
 flags.DEFINE_string("workdir", None, "A directory written by experiments.train.")
 flags.DEFINE_integer("num", 64, "How many samples.")
 flags.DEFINE_integer("seed", 0, "Sampling seed.")
-flags.DEFINE_string("out", "", "Output prefix (default <workdir>/samples/sample_seed<seed>).")
+flags.DEFINE_string("out", "", "Output prefix (default <workdir>/samples/sample_step<step>_seed<seed>).")
 flags.mark_flags_as_required(["workdir"])
 
 

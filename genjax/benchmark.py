@@ -59,6 +59,7 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
   mesh = make_mesh()
   info = trainer.validate(config, mesh.size)
   split = gdata.load(config.data)[config.data.train_split]
+  trainer.check_batch_fits(config, split)
   method = trainer.build_method(config, info)
   batches = gdata.Batches(split, config.batch_size, config.seed, jax.process_index(),
                           jax.process_count(), shuffle=not sequential)

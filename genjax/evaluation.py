@@ -1,4 +1,5 @@
 """Restoring a trained run for evaluation and sampling (what experiments/evaluate and sample call)."""
+import math
 import os
 from typing import Dict, Optional, Tuple
 
@@ -17,8 +18,9 @@ def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
   config = load_config(workdir)
   if k and "eval_k" in config.model:
     config.model.eval_k = k
+    config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
   run = Run(config, workdir)
-  restored = run.checkpoints.restore_latest(run.compiled.abstract_state)
+  restored = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)
   if restored is None:
     raise InputError(f"--workdir={workdir} has no usable checkpoint under {run.checkpoints.directory}")
   step, state = restored

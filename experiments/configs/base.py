@@ -40,8 +40,9 @@ def get_config():
   c.optim.b2 = 0.999
   c.optim.weight_decay = 0.0
   c.optim.grad_clip = 0.0
+  c.optim.momentum = 0.0         # sgd only
   c.optim.schedule = "constant"  # or 'cosine': lr decays to 0 over optim.decay_steps
-  c.optim.decay_steps = 0
+  c.optim.decay_steps = 0        # 0: over the run's num_steps
   return c
 
 

@@ -14,5 +14,5 @@ def get_config(arg=None):
   c = vae.get_config("binarized_mnist", "mlp", arg)
   c.data.train_split = "train+validation"
   base.budget(c, arg, 60_000, 1_000, 5_000, 10_000)   # 128 epochs of 60 000 images
-  c.optim.schedule, c.optim.decay_steps = "cosine", c.num_steps
+  c.optim.schedule = "cosine"   # decays to 0 at num_steps (optim.decay_steps = 0)
   return c

@@ -49,8 +49,7 @@ def validate(config, info):
     raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
   if not (isinstance(m.latents, int) and m.latents > 0):
     raise ConfigError("model.latents", m.latents, "a positive integer")
-  if any(not (isinstance(h, int) and h > 0) for h in m.hidden):
-    raise ConfigError("model.hidden", m.hidden, "a tuple of positive integers")
+  optim.validate_widths("model.hidden", m.hidden)
   if not info.is_image:
     raise ConfigError("data.name", config.data.name, "an image data set for the autoencoder")
   if m.arch == "conv" and len(m.hidden) not in (0, 2):
@@ -73,7 +72,7 @@ def make_network(config, info):
 def build(config, info) -> Method:
   validate(config, info)
   net = make_network(config, info)
-  tx = optim.make(config.optim)
+  tx = optim.make(config.optim, config.num_steps)
   kind = config.model.loss
 
   def init(rng, batch):

@@ -50,7 +50,7 @@ class ConvAutoencoder(nn.Module):
     self.to_code = nn.Dense(self.latents)
     self.from_code = nn.Dense(self.bottom[0] * self.bottom[1] * self.bottom[2])
     self.up = [nn.ConvTranspose(f, (3, 3), strides=(2, 2)) for f in reversed(self.features[:-1])]
-    self.up_last = nn.ConvTranspose(32, (3, 3), strides=(2, 2))
+    self.up_last = nn.ConvTranspose(self.features[0], (3, 3), strides=(2, 2))
     self.out = nn.Conv(c, (3, 3))
 
   def encode(self, x):

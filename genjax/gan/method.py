@@ -37,7 +37,9 @@ def validate(config, info):
     raise ConfigError("model.arch", m.arch, "'mlp' (the convolutional GAN is not in genjax yet)")
   if m.loss not in LOSSES:
     raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
-  for field in ("latents", "d_steps"):
+  optim.validate_widths("model.g_hidden", m.g_hidden)
+  optim.validate_widths("model.d_hidden", m.d_hidden)
+  for field in ("latents", "d_steps", "eval_samples"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
   if not 0.0 <= m.ema_decay < 1.0:
@@ -57,7 +59,7 @@ def build_with_updates(config, info):
   d = math.prod(info.shape)
   gen = MLPGenerator(d, tuple(m.g_hidden), tanh=info.is_image)
   disc = MLPDiscriminator(tuple(m.d_hidden))
-  g_tx, d_tx = optim.make(config.optim), optim.make(config.d_optim)
+  g_tx, d_tx = optim.make(config.optim, config.num_steps), optim.make(config.d_optim, config.num_steps)
 
   def generate(g_params, z):
     return gen.apply({"params": g_params}, z).reshape((z.shape[0],) + tuple(info.shape))

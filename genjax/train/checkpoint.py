@@ -15,6 +15,8 @@ import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
+from genjax.errors import InputError
+
 
 def digest(state) -> str:
   """sha256 over every leaf's dtype, shape and bytes, in tree order."""
@@ -24,6 +26,13 @@ def digest(state) -> str:
     h.update(f"{a.dtype}{a.shape}".encode())
     h.update(a.tobytes())
   return h.hexdigest()
+
+
+def structure(state) -> str:
+  """sha256 of the tree's paths, shapes and dtypes: what the code expects a checkpoint to hold."""
+  leaves = jax.tree_util.tree_leaves_with_path(state)
+  text = ";".join(f"{jax.tree_util.keystr(p)}:{tuple(x.shape)}:{np.dtype(x.dtype)}" for p, x in leaves)
+  return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Checkpointer:
@@ -45,33 +54,62 @@ class Checkpointer:
     if step in self._manager.all_steps():
       return
     args = ocp.args.Composite(state=ocp.args.StandardSave(state),
-                              meta=ocp.args.JsonSave({"step": int(step), "sha256": digest(state)}))
+                              meta=ocp.args.JsonSave({"step": int(step), "sha256": digest(state),
+                                                      "structure": structure(state)}))
     self._manager.save(step, args=args, force=True)
     self._manager.wait_until_finished()
 
-  def restore_latest(self, abstract_state) -> Optional[Tuple[int, Any]]:
-    """(step, state) of the newest checkpoint that loads and verifies, or None."""
+  def restore_latest(self, abstract_state, move_aside: bool = True) -> Optional[Tuple[int, Any]]:
+    """(step, state) of the newest checkpoint that loads and verifies, or None if there are none.
+
+    A checksum mismatch is corruption. A read error is only taken for corruption when an
+    older checkpoint of the same run then loads (otherwise the code or config no longer
+    matches the run, and InputError says so, moving nothing). With move_aside (training),
+    corrupt checkpoints are moved to checkpoints.corrupt/ so they are not retried; readers
+    such as evaluate and sample pass False and only skip them.
+    """
+    skipped = []   # (step, problem, is_checksum_mismatch), newest first
+    expected = structure(abstract_state)
     for step in reversed(self.steps()):
-      problem = None
+      try:
+        meta = self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
+      except Exception as e:
+        meta = {}
+      if meta.get("structure", expected) != expected:
+        skipped.append((step, "it holds differently shaped parameters than this code builds", False))
+        continue
       try:
         restored = self._manager.restore(step, args=ocp.args.Composite(
             state=ocp.args.StandardRestore(abstract_state), meta=ocp.args.JsonRestore()))
-        if restored.meta.get("sha256") != digest(restored.state):
-          problem = "its checksum does not match the state it holds"
-      except Exception as e:  # Unreadable files, missing leaves, shape mismatches.
-        problem = f"it could not be read ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
-      if problem is None:
-        return step, restored.state
-      self._quarantine(step, problem)
+      except Exception as e:  # Unreadable files, or a tree that no longer matches the code.
+        skipped.append((step, f"it could not be read ({type(e).__name__}: "
+                              f"{str(e).splitlines()[0][:200]})", False))
+        continue
+      if restored.meta.get("sha256") != digest(restored.state):
+        skipped.append((step, "its checksum does not match the state it holds", True))
+        continue
+      for bad_step, problem, _ in skipped:
+        self._set_aside(bad_step, problem, move_aside)
+      return step, restored.state
+    if any(not checksum for _, _, checksum in skipped):
+      step, problem, _ = next(x for x in skipped if not x[2])
+      raise InputError(f"no checkpoint in {self.directory} could be restored (step {step}: "
+                       f"{problem}): the code or config may not match this run")
+    for bad_step, problem, _ in skipped:
+      self._set_aside(bad_step, problem, move_aside)
     return None
 
-  def _quarantine(self, step: int, problem: str):
-    target = os.path.join(os.path.dirname(self.directory), "checkpoints.corrupt", str(step))
-    logging.warning("checkpoint at step %d is unusable: %s; moved to %s, trying the previous one",
-                    step, problem, target)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if os.path.exists(target):
-      shutil.rmtree(target)
+  def _set_aside(self, step: int, problem: str, move: bool):
+    if not move:
+      logging.warning("checkpoint at step %d is unusable: %s; skipped", step, problem)
+      return
+    corrupt = os.path.join(os.path.dirname(self.directory), "checkpoints.corrupt")
+    target = os.path.join(corrupt, str(step))
+    n = 1
+    while os.path.exists(target):   # Never overwrite one set aside earlier.
+      target, n = os.path.join(corrupt, f"{step}.{n}"), n + 1
+    logging.warning("checkpoint at step %d is unusable: %s; moved to %s", step, problem, target)
+    os.makedirs(corrupt, exist_ok=True)
     shutil.move(os.path.join(self.directory, str(step)), target)
     self._manager.close()
     self._manager = self._open()

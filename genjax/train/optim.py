@@ -14,27 +14,37 @@ def validate(cfg, field="optim"):
     raise ConfigError(f"{field}.lr", cfg.lr, "a positive learning rate")
   if cfg.schedule not in SCHEDULES:
     raise ConfigError(f"{field}.schedule", cfg.schedule, "one of " + ", ".join(SCHEDULES))
-  if cfg.schedule == "cosine" and not cfg.decay_steps > 0:
-    raise ConfigError(f"{field}.decay_steps", cfg.decay_steps, "a positive number of steps for the cosine decay")
+  if cfg.decay_steps < 0:
+    raise ConfigError(f"{field}.decay_steps", cfg.decay_steps, "a non-negative number of steps (0: num_steps)")
+  if not 0.0 <= cfg.momentum < 1.0:
+    raise ConfigError(f"{field}.momentum", cfg.momentum, "SGD momentum in [0, 1)")
   if cfg.grad_clip < 0:
     raise ConfigError(f"{field}.grad_clip", cfg.grad_clip, "a non-negative norm (0 disables clipping)")
 
 
-def learning_rate(cfg):
-  """A constant rate, or a cosine decay from lr to 0 over decay_steps."""
+def learning_rate(cfg, num_steps: int):
+  """A constant rate, or a cosine decay from lr to 0 over decay_steps (0: the run's num_steps)."""
   if cfg.schedule == "cosine":
-    return optax.cosine_decay_schedule(cfg.lr, cfg.decay_steps)
+    return optax.cosine_decay_schedule(cfg.lr, cfg.decay_steps or num_steps)
   return cfg.lr
 
 
-def make(cfg) -> optax.GradientTransformation:
-  lr = learning_rate(cfg)
+def validate_widths(field, widths, count=None):
+  """Layer widths: a tuple of positive integers (of `count` entries if given)."""
+  if (any(not (isinstance(w, int) and w > 0) for w in widths) or
+      (count is not None and len(widths) != count)):
+    expected = f"{count} positive integers" if count else "a tuple of positive integers"
+    raise ConfigError(field, tuple(widths), expected)
+
+
+def make(cfg, num_steps: int) -> optax.GradientTransformation:
+  lr = learning_rate(cfg, num_steps)
   if cfg.name == "adam":
     opt = optax.adam(lr, b1=cfg.b1, b2=cfg.b2)
   elif cfg.name == "adamw":
     opt = optax.adamw(lr, b1=cfg.b1, b2=cfg.b2, weight_decay=cfg.weight_decay)
   else:
-    opt = optax.sgd(lr, momentum=cfg.b1 or None)
+    opt = optax.sgd(lr, momentum=cfg.momentum or None)
   if cfg.grad_clip:
     opt = optax.chain(optax.clip_by_global_norm(cfg.grad_clip), opt)
   return opt

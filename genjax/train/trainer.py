@@ -111,6 +111,12 @@ def _flatten(d, prefix=""):
   return out
 
 
+def check_batch_fits(config, train_split):
+  if len(train_split) < config.batch_size:
+    raise ConfigError("batch_size", config.batch_size,
+                      f"at most the {len(train_split)} examples of split '{config.data.train_split}'")
+
+
 class Run:
   """A configured experiment: data, method, compiled steps and checkpoints, ready to train."""
 
@@ -120,9 +126,7 @@ class Run:
     self.config, self.workdir, self.info = config, workdir, info
     self.splits = gdata.load(config.data)
     train_split = self.splits[config.data.train_split]
-    if len(train_split) < config.batch_size:
-      raise ConfigError("batch_size", config.batch_size,
-                        f"at most the {len(train_split)} examples of split '{config.data.train_split}'")
+    check_batch_fits(config, train_split)
     self.method = build_method(config, info)
     self.preprocess = gdata.make_preprocess(config.data, info)
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,

@@ -59,6 +59,7 @@ def validate(config, info):
   if m.likelihood == "logistic" and (binary or config.data.dequantize or config.data.scale != "[0,1]"):
     raise ConfigError("model.likelihood", m.likelihood,
                       "'bernoulli' for binary data (the logistic needs integer levels, scale [0,1])")
+  optim.validate_widths("model.hidden", m.hidden, 2 if m.arch == "conv" else None)
   if m.arch == "conv" and (info.shape[0] % 4 or info.shape[1] % 4):
     raise ConfigError("model.arch", m.arch, f"'mlp' for {info.shape[:2]} images (sides divisible by 4)")
   optim.validate(config.optim)
@@ -69,8 +70,7 @@ def networks(config, info):
   p = LIKELIHOODS[m.likelihood]
   if m.arch == "mlp":
     return MLPEncoder(m.latents, tuple(m.hidden)), MLPDecoder(d * p, tuple(m.hidden))
-  features = tuple(m.hidden) if len(m.hidden) == 2 else (32, 64)
-  return ConvEncoder(m.latents, features), ConvDecoder(tuple(info.shape), p, features)
+  return ConvEncoder(m.latents, tuple(m.hidden)), ConvDecoder(tuple(info.shape), p, tuple(m.hidden))
 
 
 def make_likelihood(config, info):
@@ -100,7 +100,7 @@ def build(config, info) -> Method:
   m = config.model
   encoder, decoder = networks(config, info)
   log_prob, decoder_mean = make_likelihood(config, info)
-  tx = optim.make(config.optim)
+  tx = optim.make(config.optim, config.num_steps)
   d = math.prod(info.shape)
 
   def model(params):

@@ -125,3 +125,23 @@ def test_nan_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_p
   finally:
     trainer.RUN_LENGTH_FIELDS = trainer.RUN_LENGTH_FIELDS[:-1]
   assert sorted(os.listdir(tmp_path / "checkpoints")) == ["2"]
+
+
+def test_checkpoints_that_no_longer_match_the_code_stop_the_run_and_stay_put(tmp_path):
+  ck = Checkpointer(str(tmp_path / "c"), keep=3)
+  for step in (1, 2):
+    ck.save(step, {"w": np.arange(6, dtype=np.float32) + step})
+  changed_model = {"w": jax.ShapeDtypeStruct((7,), np.float32)}
+  with pytest.raises(InputError, match="no checkpoint in .* could be restored .*code or config may not match"):
+    ck.restore_latest(changed_model)
+  assert sorted(os.listdir(tmp_path / "c")) == ["1", "2"]
+  assert not (tmp_path / "checkpoints.corrupt").exists()
+
+
+def test_readers_skip_a_corrupt_checkpoint_without_moving_it(tmp_path):
+  trainer.train(tiny(), str(tmp_path))
+  flip_a_byte(tmp_path / "checkpoints" / "6")
+  run = trainer.Run(tiny(), str(tmp_path))
+  step, _ = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)
+  run.checkpoints.close()
+  assert step == 4 and (tmp_path / "checkpoints" / "6").exists()
