@@ -71,32 +71,38 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
   perm = compiled.put_replicated(batches.permutation(0).astype(np.int32))
 
   def step(state, i):  # As the trainer's loop runs it (one epoch's permutation throughout).
-    return compiled.train_step_resident(state, resident, perm, key, np.int32(i))
+    state, m = compiled.train_step_resident(state, resident, perm, key, i)
+    return state, m["loss"]
 
   t = time.perf_counter()
-  state, m = step(state, 0)
-  first_loss = float(m["loss"])
+  state, loss = step(state, np.int32(0))
+  first_loss = float(loss)
   compile_s = time.perf_counter() - t
   for i in range(1, warmup + 1):
-    state, m = step(state, i)
-  jax.block_until_ready(state)
-  per_chunk = max(steps // chunks, 1)
-  i, chunk_s, last = warmup + 1, [], []
+    state, _ = step(state, np.int32(i))
+  report = _timed_chunks(step, state, config.batch_size, steps, chunks, first=warmup + 1)
+  return {**report, "batch": config.batch_size, "first_loss": first_loss, "compile_s": compile_s,
+          "devices": mesh.size, "backend": jax.default_backend(),
+          "peak_memory_bytes": _peak_memory()}
+
+
+def _timed_chunks(step, carry, batch, steps, chunks, first):
+  """Runs `carry, loss = step(carry, i)` for i = first, first + 1, ... in `chunks` chunks of
+  steps // chunks, each timed up to block_until_ready. final_loss: the last chunk's mean."""
+  per_chunk, i, chunk_s = max(steps // chunks, 1), first, []
   for _ in range(chunks):
-    last = []
+    losses = []
     t = time.perf_counter()
     for _ in range(per_chunk):
-      state, m = step(state, i)
-      last.append(m["loss"])
+      carry, loss = step(carry, np.int32(i))
+      losses.append(loss)
       i += 1
-    jax.block_until_ready(state)
+    jax.block_until_ready(carry)
     chunk_s.append(time.perf_counter() - t)
-  examples = per_chunk * config.batch_size
+  examples = per_chunk * batch
   return {"examples_per_sec": chunks * examples / sum(chunk_s), "steps": chunks * per_chunk,
-          "batch": config.batch_size, "first_loss": first_loss,
-          "final_loss": float(np.mean(jax.device_get(last))), "compile_s": compile_s,
-          "chunk_eps": [round(examples / s) for s in chunk_s], "devices": mesh.size,
-          "backend": jax.default_backend(), "peak_memory_bytes": _peak_memory()}
+          "final_loss": float(np.mean(jax.device_get(losses))),
+          "chunk_eps": [round(examples / s) for s in chunk_s]}
 
 
 def _peak_memory() -> Optional[int]:
@@ -104,20 +110,14 @@ def _peak_memory() -> Optional[int]:
   return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
 
 
-def _time_plain(step, carry, batch, steps, warmup, chunks):
-  """Times `carry = step(*carry, i)` (the last element of carry is the loss)."""
+def _time_plain(step, params, opt_state, batch, steps, warmup, chunks):
+  """Times a hand-written `params, opt_state, loss = step(params, opt_state, i)`."""
+  carry_step = lambda carry, i: (lambda p, o, loss: ((p, o), loss))(*step(*carry, i))
+  carry = (params, opt_state)
   for i in range(warmup + 1):
-    carry = step(*carry[:-1], np.int32(i))
-  jax.block_until_ready(carry)
-  per_chunk, i, chunk_s = max(steps // chunks, 1), warmup + 1, []
-  for _ in range(chunks):
-    t = time.perf_counter()
-    for _ in range(per_chunk):
-      carry = step(*carry[:-1], np.int32(i))
-      i += 1
-    jax.block_until_ready(carry)
-    chunk_s.append(time.perf_counter() - t)
-  return {"examples_per_sec": chunks * per_chunk * batch / sum(chunk_s), "final_loss": float(carry[-1])}
+    carry, _ = carry_step(carry, np.int32(i))
+  report = _timed_chunks(carry_step, carry, batch, steps, chunks, first=warmup + 1)
+  return {k: report[k] for k in ("examples_per_sec", "final_loss")}
 
 
 def _plain_data(threshold: bool):
@@ -142,7 +142,7 @@ def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, tx.init(params), 0.0),
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
                      b, steps, warmup, chunks)
 
 
@@ -171,7 +171,7 @@ def plain_vae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, tx.init(params), 0.0),
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
                      b, steps, warmup, chunks)
 
 
@@ -207,7 +207,7 @@ def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
     gu, opt_g = tx.update(gg, opt["g"], params["g"])
     return {"g": optax.apply_updates(params["g"], gu), "d": d_params}, {"g": opt_g, "d": opt_d}, dl
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), (params, opt, 0.0), b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, opt, b, steps, warmup, chunks)
 
 
 PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step}

@@ -16,7 +16,7 @@ from genjax.errors import ConfigError
 from genjax.gan import losses, metrics
 from genjax.gan.modules import MLPDiscriminator, MLPGenerator
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, register
+from genjax.train.method import AXIS, Method, device_rng, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
 
@@ -102,7 +102,7 @@ def build_with_updates(config, info):
     return state.replace(g_params=g_params, g_opt=g_opt, g_ema=g_ema), loss
 
   def train_step(state, batch, rng):
-    rng = jax.random.fold_in(rng, jax.lax.axis_index(AXIS))
+    rng = device_rng(rng)
     real = batch["x"]
     state, d_loss = jax.lax.fori_loop(
         0, m.d_steps, lambda i, carry: d_update(carry[0], real, jax.random.fold_in(rng, i)),

@@ -73,24 +73,24 @@ class Checkpointer:
     for step in reversed(self.steps()):
       try:
         meta = self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
-      except Exception as e:
+      except Exception:  # An unreadable meta: the checksum check below fails and says so.
         meta = {}
       if meta.get("structure", expected) != expected:
         skipped.append((step, "it holds differently shaped parameters than this code builds", False))
         continue
       try:
-        restored = self._manager.restore(step, args=ocp.args.Composite(
-            state=ocp.args.StandardRestore(abstract_state), meta=ocp.args.JsonRestore()))
+        state = self._manager.restore(step, args=ocp.args.Composite(
+            state=ocp.args.StandardRestore(abstract_state))).state
       except Exception as e:  # Unreadable files, or a tree that no longer matches the code.
         skipped.append((step, f"it could not be read ({type(e).__name__}: "
                               f"{str(e).splitlines()[0][:200]})", False))
         continue
-      if restored.meta.get("sha256") != digest(restored.state):
+      if meta.get("sha256") != digest(state):
         skipped.append((step, "its checksum does not match the state it holds", True))
         continue
       for bad_step, problem, _ in skipped:
         self._set_aside(bad_step, problem, move_aside)
-      return step, restored.state
+      return step, state
     if any(not checksum for _, _, checksum in skipped):
       step, problem, _ = next(x for x in skipped if not x[2])
       raise InputError(f"no checkpoint in {self.directory} could be restored (step {step}: "

@@ -69,7 +69,8 @@ class Compiled:
     self.abstract_state = jax.tree.map(
         lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s), shapes, self.state_sharding)
     self._init = jax.jit(init, out_shardings=self.state_sharding)
-    sharded_step = jax.shard_map(per_device_train_step(method, preprocess), mesh=mesh,
+    step_fn = per_device_train_step(method, preprocess)
+    sharded_step = jax.shard_map(step_fn, mesh=mesh,
                                  in_specs=(self.specs, P(AXIS), P()), out_specs=(self.specs, P()),
                                  check_vma=False)
     # train_step(state, batch, key, step): the step's key is fold_in(key, step), derived
@@ -81,7 +82,6 @@ class Compiled:
     # only the step number.
     global_batch = jax.tree.leaves(example_batch)[0].shape[0] * jax.process_count()
     local_batch = global_batch // mesh.size
-    step_fn = per_device_train_step(method, preprocess)
 
     def gathered_step(state, data, perm, rng, step):
       start = (step % steps_per_epoch) * global_batch + jax.lax.axis_index(AXIS) * local_batch

@@ -11,7 +11,7 @@ import json
 import os
 import signal
 import time
-from typing import Dict, Optional
+from typing import Dict
 
 import jax
 import jax.numpy as jnp

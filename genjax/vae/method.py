@@ -16,7 +16,7 @@ from jax.scipy.special import ndtri
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, register
+from genjax.train.method import AXIS, Method, device_rng, register
 from genjax.vae import objectives
 from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 
@@ -122,8 +122,7 @@ def build(config, info) -> Method:
     return -bound.mean(), {"loss": -bound.mean(), "log_px_z": log_px_z.mean(), "kl": kl.mean()}
 
   def train_step(state, batch, rng):
-    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"],
-                                                      jax.random.fold_in(rng, jax.lax.axis_index(AXIS)))
+    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"], device_rng(rng))
     grads = jax.lax.pmean(grads, AXIS)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     return state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
