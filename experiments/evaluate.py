@@ -1,6 +1,6 @@
 """Evaluates a trained run's newest checkpoint on its test split and prints one JSON object.
 
-python -m experiments.evaluate --workdir=DIR [--split=test]
+python -m experiments.evaluate --workdir=DIR [--split=test] [--classifier=DIR]
 """
 import json
 
@@ -13,6 +13,10 @@ flags.DEFINE_string("workdir", None, "A directory written by experiments.train."
 flags.DEFINE_string("split", "", "Split to evaluate (default: the config's data.eval_split).")
 flags.DEFINE_integer("k", 5000, "Importance samples for the IWAE estimate of log p(x) "
                      "(likelihood families; Burda et al.'s protocol is 5000). 0: the config's.")
+flags.DEFINE_string("classifier", "", "A classifier workdir (experiments/configs/classifier_*.py) "
+                    "whose features score samples: classifier FID, precision/recall, classifier "
+                    "score. Default: the config's model.classifier, if that exists.")
+flags.DEFINE_integer("num_samples", 10_000, "Samples scored with --classifier.")
 flags.mark_flags_as_required(["workdir"])
 
 
@@ -20,7 +24,8 @@ def main(argv):
   del argv
   with one_line_errors():
     f = flags.FLAGS
-    print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k)))
+    print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k, f.classifier,
+                                         f.num_samples)))
 
 
 if __name__ == "__main__":

@@ -27,17 +27,72 @@ def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
   return run, step, state
 
 
-def evaluate(workdir: str, split: Optional[str] = None, k: int = 0) -> Dict[str, object]:
+def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
+             num_samples: int = 10_000) -> Dict[str, object]:
+  """The run's eval metrics on `split`; with `classifier` (a classifier workdir; default the
+  config's model.classifier when that exists) also its sample quality (`sample_quality`)."""
   run, step, state = restore(workdir, k)
   split = split or run.config.data.eval_split
   if split not in run.splits:
     raise InputError(f"--split={split} is not a split of {run.config.data.name}: expected one of "
                      f"{', '.join(run.splits)}")
   metrics = run.evaluate(state, split)
-  return {"workdir": workdir, "step": int(step), "model": run.config.model.name,
-          "split": split, "num_examples": len(run.splits[split]),
-          **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),
-          "metrics": metrics}
+  report = {"workdir": workdir, "step": int(step), "model": run.config.model.name,
+            "split": split, "num_examples": len(run.splits[split]),
+            **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),
+            "metrics": metrics}
+  default = run.config.model.get("classifier", "")
+  if classifier or (default and os.path.isdir(default)):
+    report["sample_quality"] = sample_quality(run, state, classifier or default, num_samples)
+  elif default:
+    report["sample_quality"] = (f"skipped: no classifier at {default} (train it with python -m "
+                                f"experiments.train --config=experiments/configs/"
+                                f"{os.path.basename(default)}.py --workdir={default})")
+  return report
+
+
+def to_uint8(samples: np.ndarray, cfg) -> np.ndarray:
+  """Model-space image samples -> the data set's stored form, uint8 levels 0..255 (as if
+  saved as PNGs): the form real images reach a feature network in."""
+  return np.rint(gdata.to_unit_interval(samples, cfg) * 255.0).astype(np.uint8)
+
+
+def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0) -> Dict[str, object]:
+  """Classifier FID, improved precision/recall (k=3) and classifier score of n samples,
+  against the run's eval split, in the feature space of a genjax classifier trained on the
+  same data set. Also the same numbers for n real training images (the floor a perfect
+  model would reach with n samples) and, for class-conditional models, the share of samples
+  the classifier assigns to the class they were drawn for."""
+  from genjax.classifier import features
+  from genjax.gan import sample_quality as sq
+  if not run.info.is_image or run.method.sample is None:
+    raise InputError(f"--classifier needs a model of images that samples; {run.workdir} holds "
+                     f"a {run.config.model.name} of {run.config.data.name}")
+  net = features.load(classifier)
+  if net.dataset != run.config.data.name:
+    raise InputError(f"--classifier={classifier} was trained on {net.dataset}, the model on "
+                     f"{run.config.data.name}: expected a classifier of the same data set")
+  reference = run.splits[run.config.data.eval_split]
+  f_ref, l_ref = net.embed(reference.x)
+  fake = to_uint8(run.samples(state, n, seed), run.config.data)
+  f_fake, l_fake = net.embed(fake)
+  train = run.splits[run.config.data.train_split]
+  real = train.x[np.random.default_rng(seed).choice(len(train), min(n, len(train)), replace=False)]
+  f_real, l_real = net.embed(real)
+  m = min(len(f_ref), n)                   # precision/recall compare equal-sized sets
+  out = {"feature_net": net.describe(), "num_samples": n, "sample_seed": seed,
+         "reference_split": run.config.data.eval_split, "num_reference": len(reference),
+         "fid": sq.feature_frechet_distance(f_ref, f_fake),
+         **sq.precision_recall(f_ref[:m], f_fake[:m], k=3), "precision_recall_k": 3,
+         "precision_recall_num": m,
+         "classifier_score": features.classifier_score(l_fake),
+         "train_images": {"fid": sq.feature_frechet_distance(f_ref, f_real),
+                          **sq.precision_recall(f_ref[:m], f_real[:m], k=3),
+                          "classifier_score": features.classifier_score(l_real)}}
+  if run.config.model.get("conditional", False):
+    labels = np.arange(n) % run.info.num_classes     # the classes `sample` draws, in turn
+    out["class_agreement"] = float(np.mean(np.argmax(l_fake, 1) == labels))
+  return out
 
 
 def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, ...]:
@@ -46,6 +101,8 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, 
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
   run, step, state = restore(workdir)
+  if run.method.sample is None:
+    raise InputError(f"--workdir={workdir} holds a {run.config.model.name}, which does not generate samples")
   out = out or os.path.join(workdir, "samples", f"sample_step{step}_seed{seed}")
   samples = run.samples(state, n, seed)
   os.makedirs(os.path.dirname(out) or ".", exist_ok=True)

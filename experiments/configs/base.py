@@ -26,6 +26,9 @@ def get_config():
   c.data.scale = "[0,1]"       # '[0,1]' or '[-1,1]'
   c.data.binarize = "none"     # 'none', 'dynamic' (resampled each step) or 'threshold' (0.5)
   c.data.dequantize = False    # uniform dequantisation: (x + u) / 256
+  c.data.train_subset = 0      # >0: a class-balanced random subset of the train split this big
+  c.data.subset_seed = 0
+  c.data.augment_with = ""     # an .npz of extra labelled training images (x uint8, label)
   c.data.toy2d_train_size = 100_000
   c.data.toy2d_test_size = 10_000
   c.data.toy2d_seed = 0

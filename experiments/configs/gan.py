@@ -1,4 +1,5 @@
-"""Shared GAN defaults: the chapter's MLP GAN (W2), Adam 2e-4 (0.5, 0.999) for each network."""
+"""Shared GAN defaults: the chapter's MLP GAN (W2), Adam 2e-4 (0.5, 0.999) for each network.
+arch='conv' is DCGAN: g_hidden = (channels at H/4, channels at H/2), d_hidden = conv channels."""
 import ml_collections
 
 from experiments.configs import base
@@ -9,7 +10,9 @@ def get_config(dataset="mnist", arg=None):
   c.data.name = dataset
   c.data.scale = "[-1,1]"
   c.model.name = "gan"
-  c.model.arch = "mlp"
+  c.model.arch = "mlp"            # or 'conv' (DCGAN)
+  c.model.conditional = False     # class-conditional: label embedding in G, projection D
+  c.model.spectral_norm = False   # spectral normalisation of every layer of D
   c.model.latents = 100
   c.model.g_hidden = (256, 512, 1024)
   c.model.d_hidden = (1024, 512, 256)

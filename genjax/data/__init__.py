@@ -1,4 +1,6 @@
 """Data: named data sets, deterministic batch order, preprocessing stated in the config."""
+import os
+
 from genjax.data.pipeline import (Batches, eval_batches, make_preprocess, protocol, take,
                                   to_unit_interval)
 from genjax.data.sources import INFOS, Info, Split, info, load
@@ -26,6 +28,10 @@ def validate(cfg) -> Info:
                       f"'none' and dequantize=False for {cfg.name}, which is already binary")
   if cfg.binarize != "none" and cfg.dequantize:
     raise ConfigError("data.dequantize", cfg.dequantize, "False when data.binarize is set")
+  if not (isinstance(cfg.get("train_subset", 0), int) and cfg.get("train_subset", 0) >= 0):
+    raise ConfigError("data.train_subset", cfg.train_subset, "a non-negative integer (0: the whole split)")
+  if cfg.get("augment_with", "") and not os.path.isfile(cfg.augment_with):
+    raise ConfigError("data.augment_with", cfg.augment_with, "an existing .npz file")
   for field in ("toy2d_train_size", "toy2d_test_size"):
     if cfg[field] <= 0:
       raise ConfigError(f"data.{field}", cfg[field], "a positive integer")

@@ -87,7 +87,55 @@ def load(cfg) -> Dict[str, Split]:
       parts = [splits[p] for p in joined.split("+")]
       labels = None if parts[0].label is None else np.concatenate([p.label for p in parts])
       splits[joined] = Split(np.concatenate([p.x for p in parts]), labels)
+  train = splits[cfg.train_split]
+  if cfg.get("train_subset", 0):
+    train = subset(train, cfg.train_subset, cfg.get("subset_seed", 0))
+  if cfg.get("augment_with", ""):
+    train = concatenate(train, read_npz(cfg.augment_with, INFOS[cfg.name]))
+  splits[cfg.train_split] = train
   return splits
+
+
+def subset(split: Split, n: int, seed: int) -> Split:
+  """n examples drawn without replacement, the same number from each class when labelled
+  (n must then be a multiple of the number of classes), in a seeded random order."""
+  rng = np.random.default_rng([seed, n])
+  if split.label is None:
+    idx = rng.choice(len(split), n, replace=False)
+  else:
+    classes = np.unique(split.label)
+    per = n // len(classes)
+    if per * len(classes) != n or min(np.sum(split.label == c) for c in classes) < per:
+      raise DataError(f"data.train_subset={n} is invalid: expected a multiple of the "
+                      f"{len(classes)} classes with at most {len(split)} examples")
+    idx = np.concatenate([rng.choice(np.flatnonzero(split.label == c), per, replace=False)
+                          for c in classes])
+    idx = rng.permutation(idx)
+  return Split(split.x[idx], None if split.label is None else split.label[idx])
+
+
+def concatenate(a: Split, b: Split) -> Split:
+  labels = None if a.label is None or b.label is None else np.concatenate([a.label, b.label])
+  return Split(np.concatenate([a.x, b.x]), labels)
+
+
+def read_npz(path: str, data_info: Info) -> Split:
+  """Extra training examples (e.g. a GAN's samples): an .npz with 'x' of the data set's
+  shape and dtype uint8 (levels as stored), and 'label' when the data set is labelled."""
+  try:
+    with np.load(path) as f:
+      x, label = f["x"], (f["label"] if "label" in f else None)
+  except (OSError, ValueError, KeyError) as e:
+    raise DataError(f"data.augment_with={path!r} is unreadable ({e}): expected an .npz with "
+                    f"arrays 'x' and 'label'") from None
+  if x.dtype != np.uint8 or x.shape[1:] != data_info.shape:
+    raise DataError(f"data.augment_with={path!r} holds x {x.dtype}{x.shape}: expected uint8 "
+                    f"images of shape (N, {', '.join(map(str, data_info.shape))})")
+  if data_info.num_classes and (label is None or label.shape != (len(x),) or label.min() < 0
+                                or label.max() >= data_info.num_classes):
+    raise DataError(f"data.augment_with={path!r} needs 'label', one integer in "
+                    f"[0, {data_info.num_classes}) per image")
+  return Split(x, None if label is None else label.astype(np.int32))
 
 
 def _toy2d(kind, cfg):
@@ -107,11 +155,14 @@ def _digits(cfg):
   return {"train": Split(x[train], y[train]), "test": Split(x[test], y[test])}
 
 
-def mnist_like_uint8(n=12800, seed=0):
+def mnist_like_uint8(n=12800, seed=0, sample_seed=None):
   """The benchmark workloads' synthetic MNIST (../shared/WORKLOADS.md, normative): 10
-  per-pixel logit prototypes plus noise, squashed to uint8. Returns (images, labels)."""
+  per-pixel logit prototypes plus noise, squashed to uint8. Returns (images, labels).
+  With `sample_seed`, more images of the same prototypes (drawn from that seed)."""
   rng = np.random.default_rng(seed)
   protos = rng.standard_normal((10, 784), dtype=np.float32) * 2.0 - 1.0
+  if sample_seed is not None:
+    rng = np.random.default_rng(sample_seed)
   labels = rng.integers(0, 10, size=n)
   logits = protos[labels] + rng.standard_normal((n, 784), dtype=np.float32)
   u8 = np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
@@ -119,11 +170,12 @@ def mnist_like_uint8(n=12800, seed=0):
 
 
 def _mnist_like(cfg):
-  """Procedural and embedded: the 12 800 benchmark images as 'train', 2 000 more (seed 1) as 'test'."""
-  def split(n, seed):
-    u8, labels = mnist_like_uint8(n, seed)
+  """Procedural and embedded: the 12 800 benchmark images as 'train', 2 000 more images of
+  the same prototypes (noise and labels from seed 1) as 'test'."""
+  def split(n, sample_seed):
+    u8, labels = mnist_like_uint8(n, 0, sample_seed)
     return Split(u8.reshape(-1, 28, 28, 1), labels.astype(np.int32))
-  return {"train": split(12800, 0), "test": split(2000, 1)}
+  return {"train": split(12800, None), "test": split(2000, 1)}
 
 
 def _binarized_mnist(cfg):

@@ -27,9 +27,10 @@ def generator_loss(kind, fake_logits):
   return -jnp.mean(fake_logits)                                 # hinge and wgan-gp
 
 
-def gradient_penalty(critic, real, fake, rng):
-  """E (||grad_x critic(x_hat)||_2 - 1)^2 at x_hat = t real + (1 - t) fake, t ~ U[0, 1] per example."""
-  t = jax.random.uniform(rng, (real.shape[0],) + (1,) * (real.ndim - 1))
+def gradient_penalty(critic, real, fake, t):
+  """E (||grad_x critic(x_hat)||_2 - 1)^2 at x_hat = t real + (1 - t) fake, with t (B,) the
+  per-example interpolation weights (drawn from U[0, 1])."""
+  t = t.reshape((real.shape[0],) + (1,) * (real.ndim - 1))
   x_hat = t * real + (1.0 - t) * fake
   grads = jax.grad(lambda x: jnp.sum(critic(x)))(x_hat)      # critic is per-example: rows independent
   norms = jnp.sqrt(jnp.sum(jnp.square(grads.reshape(grads.shape[0], -1)), -1) + 1e-12)

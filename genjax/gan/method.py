@@ -3,6 +3,10 @@
 One step: `d_steps` discriminator updates (each with fresh z, the same real batch), then one
 generator update with fresh z (the discriminator frozen: only input gradients flow through
 it). The generator's exponential moving average is what `sample` draws from.
+
+Class-conditional GANs (`model.conditional`) generate each fake with the label of a real
+example of the batch (so fakes follow the data's class frequencies) and sample classes
+0, 1, ..., K-1, 0, 1, ... in turn.
 """
 import math
 
@@ -14,11 +18,13 @@ from flax import struct
 
 from genjax.errors import ConfigError
 from genjax.gan import losses, metrics
-from genjax.gan.modules import MLPDiscriminator, MLPGenerator
+from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, device_rng, register
+from genjax.train.method import AXIS, Method, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
+ARCHS = ("mlp", "conv")
+STANDING_BATCH = 1024   # noise draws whose BatchNorm statistics the EMA generator samples with
 
 
 @struct.dataclass
@@ -26,6 +32,7 @@ class State:
   step: jax.Array
   g_params: dict
   d_params: dict
+  d_stats: dict        # spectral norm's power-iteration vectors ({} without it)
   g_opt: optax.OptState
   d_opt: optax.OptState
   g_ema: dict
@@ -33,11 +40,14 @@ class State:
 
 def validate(config, info):
   m = config.model
-  if m.arch != "mlp":
-    raise ConfigError("model.arch", m.arch, "'mlp' (the convolutional GAN is not in genjax yet)")
+  if m.arch not in ARCHS:
+    raise ConfigError("model.arch", m.arch, "one of " + ", ".join(ARCHS))
+  if m.arch == "conv" and (not info.is_image or info.shape[0] % 4 or info.shape[1] % 4):
+    raise ConfigError("model.arch", m.arch, f"'mlp' for data of shape {info.shape}: the "
+                      f"convolutional GAN needs images with height and width divisible by 4")
   if m.loss not in LOSSES:
     raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
-  optim.validate_widths("model.g_hidden", m.g_hidden)
+  optim.validate_widths("model.g_hidden", m.g_hidden, 2 if m.arch == "conv" else None)
   optim.validate_widths("model.d_hidden", m.d_hidden)
   for field in ("latents", "d_steps", "eval_samples"):
     if not (isinstance(m[field], int) and m[field] > 0):
@@ -46,77 +56,134 @@ def validate(config, info):
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
   if m.gp_weight < 0:
     raise ConfigError("model.gp_weight", m.gp_weight, "a non-negative weight")
+  if m.conditional and info.num_classes < 2:
+    raise ConfigError("model.conditional", m.conditional, f"False: {config.data.name} has no labels")
   if info.is_image and (config.data.scale != "[-1,1]" or config.data.binarize != "none"):
     raise ConfigError("data.scale", config.data.scale, "'[-1,1]' without binarisation: the generator ends in tanh")
   optim.validate(config.optim, "optim")
   optim.validate(config.d_optim, "d_optim")
 
 
+def global_draw(sample, rng, n):
+  """This device's n rows of `sample(rng, n * devices)`, a draw for the whole global batch:
+  each device's noise is then its slice of the same draw whatever the number of devices, so
+  training on 8 devices equals training on 1."""
+  devices = jax.lax.axis_size(AXIS)
+  return jax.lax.dynamic_slice_in_dim(sample(rng, n * devices), jax.lax.axis_index(AXIS) * n, n)
+
+
+def make_networks(config, info, axis_name=None):
+  """(generator, discriminator) as the config describes them."""
+  m = config.model
+  classes = info.num_classes if m.conditional else 0
+  if m.arch == "conv":
+    gen = ConvGenerator(tuple(info.shape), tuple(m.g_hidden), classes, axis_name=axis_name)
+    disc = ConvDiscriminator(tuple(m.d_hidden), classes, m.spectral_norm)
+  else:
+    gen = MLPGenerator(math.prod(info.shape), tuple(m.g_hidden), tanh=info.is_image,
+                       num_classes=classes)
+    disc = MLPDiscriminator(tuple(m.d_hidden), classes, m.spectral_norm)
+  return gen, disc
+
+
 def build_with_updates(config, info):
-  """(method, d_update, g_update): the two half-steps are exposed for tests and research code."""
+  """(method, d_update, g_update, sample_classes): the two half-steps are exposed for tests
+  and research code; sample_classes(state, rng, labels) draws one sample per given label."""
   validate(config, info)
   m = config.model
-  d = math.prod(info.shape)
-  gen = MLPGenerator(d, tuple(m.g_hidden), tanh=info.is_image)
-  disc = MLPDiscriminator(tuple(m.d_hidden))
+  classes = info.num_classes if m.conditional else 0
+  gen, disc = make_networks(config, info, axis_name=AXIS)    # inside the per-device step
+  gen_host = make_networks(config, info)[0]                  # for sampling, outside it
   g_tx, d_tx = optim.make(config.optim, config.num_steps), optim.make(config.d_optim, config.num_steps)
 
-  def generate(g_params, z):
-    return gen.apply({"params": g_params}, z).reshape((z.shape[0],) + tuple(info.shape))
+  def generate(g_params, z, label):
+    """Training mode: BatchNorm (conv) normalises with the global batch's statistics."""
+    out, _ = gen.apply({"params": g_params}, z, label, train=True, mutable=["batch_stats"])
+    return out.reshape((z.shape[0],) + tuple(info.shape))
 
-  def critic(d_params):
-    return lambda x: disc.apply({"params": d_params}, x)
+  def critic(d_params, d_stats, label):
+    """x -> logits with the stored spectral-norm vectors, not updating them."""
+    return lambda x: disc.apply({"params": d_params, **d_stats}, x, label)
+
+  def normal(rng, n):
+    return jax.random.normal(rng, (n, m.latents))
+
+  def labels_like(batch, n):
+    return batch["label"][:n] if classes else None
 
   def init(rng, batch):
     r_g, r_d = jax.random.split(rng)
-    g_params = gen.init(r_g, jnp.zeros((1, m.latents)))["params"]
-    d_params = disc.init(r_d, batch["x"][:1])["params"]
+    label = labels_like(batch, 1)
+    g_params = gen_host.init(r_g, jnp.zeros((1, m.latents)), label)["params"]
+    d_vars = disc.init(r_d, batch["x"][:1], label)
+    d_params, d_stats = d_vars["params"], {k: v for k, v in d_vars.items() if k != "params"}
     return State(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
-                 g_opt=g_tx.init(g_params), d_opt=d_tx.init(d_params), g_ema=g_params)
+                 d_stats=d_stats, g_opt=g_tx.init(g_params), d_opt=d_tx.init(d_params),
+                 g_ema=g_params)
 
-  def d_loss_fn(d_params, g_params, real, rng):
+  def d_loss_fn(d_params, d_stats, g_params, real, label, rng):
     r_z, r_gp = jax.random.split(rng)
-    fake = jax.lax.stop_gradient(generate(g_params, jax.random.normal(r_z, (real.shape[0], m.latents))))
-    logits = critic(d_params)(jnp.concatenate([real, fake]))   # one pass over 2B examples
+    z = global_draw(normal, r_z, real.shape[0])
+    fake = jax.lax.stop_gradient(generate(g_params, z, label))
+    both = None if label is None else jnp.concatenate([label, label])
+    logits, new_stats = disc.apply({"params": d_params, **d_stats}, jnp.concatenate([real, fake]),
+                                   both, update_stats=True, mutable=["batch_stats"])
     loss = losses.discriminator_loss(m.loss, logits[:real.shape[0]], logits[real.shape[0]:])
     if m.loss == "wgan-gp":
-      loss += m.gp_weight * losses.gradient_penalty(critic(d_params), real, fake, r_gp)
-    return loss
+      t = global_draw(jax.random.uniform, r_gp, real.shape[0])
+      loss += m.gp_weight * losses.gradient_penalty(critic(d_params, new_stats, label), real, fake, t)
+    return loss, new_stats
 
-  def g_loss_fn(g_params, d_params, rng, n):
-    fake = generate(g_params, jax.random.normal(rng, (n, m.latents)))
-    return losses.generator_loss(m.loss, critic(d_params)(fake))
-
-  def d_update(state, real, rng):
-    """One discriminator step: only d_params and d_opt change."""
-    loss, grads = jax.value_and_grad(d_loss_fn)(state.d_params, state.g_params, real, rng)
+  def d_update(state, real, rng, label=None):
+    """One discriminator step: only d_params, d_stats and d_opt change."""
+    (loss, d_stats), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
+        state.d_params, state.d_stats, state.g_params, real, label, rng)
     updates, d_opt = d_tx.update(jax.lax.pmean(grads, AXIS), state.d_opt, state.d_params)
-    return state.replace(d_params=optax.apply_updates(state.d_params, updates), d_opt=d_opt), loss
+    return state.replace(d_params=optax.apply_updates(state.d_params, updates), d_opt=d_opt,
+                         d_stats=d_stats), loss
 
-  def g_update(state, n, rng):
+  def g_loss_fn(g_params, d_params, d_stats, label, rng, n):
+    fake = generate(g_params, global_draw(normal, rng, n), label)
+    return losses.generator_loss(m.loss, critic(d_params, d_stats, label)(fake))
+
+  def g_update(state, n, rng, label=None):
     """One generator step against the current discriminator: only g_params, g_opt, g_ema change."""
-    loss, grads = jax.value_and_grad(g_loss_fn)(state.g_params, state.d_params, rng, n)
+    loss, grads = jax.value_and_grad(g_loss_fn)(state.g_params, state.d_params, state.d_stats,
+                                                label, rng, n)
     updates, g_opt = g_tx.update(jax.lax.pmean(grads, AXIS), state.g_opt, state.g_params)
     g_params = optax.apply_updates(state.g_params, updates)
     g_ema = optax.incremental_update(g_params, state.g_ema, 1.0 - m.ema_decay)
     return state.replace(g_params=g_params, g_opt=g_opt, g_ema=g_ema), loss
 
   def train_step(state, batch, rng):
-    rng = device_rng(rng)
-    real = batch["x"]
-    state, d_loss = jax.lax.fori_loop(
-        0, m.d_steps, lambda i, carry: d_update(carry[0], real, jax.random.fold_in(rng, i)),
-        (state, jnp.zeros(())))
-    state, g_loss = g_update(state, real.shape[0], jax.random.fold_in(rng, m.d_steps))
+    real, label = batch["x"], labels_like(batch, batch["x"].shape[0])
+    for i in range(m.d_steps):   # unrolled: XLA's CPU convolutions run ~14x slower in a loop body
+      state, d_loss = d_update(state, real, jax.random.fold_in(rng, i), label)
+    state, g_loss = g_update(state, real.shape[0], jax.random.fold_in(rng, m.d_steps), label)
     return state.replace(step=state.step + 1), {"loss": d_loss, "g_loss": g_loss}
 
   def eval_step(state, batch, rng):
     """The discriminator's logit on held-out real data, and its sigmoid."""
-    logits = critic(state.d_params)(batch["x"])
+    logits = critic(state.d_params, state.d_stats, labels_like(batch, batch["x"].shape[0]))(batch["x"])
     return {"d_real_logit": logits, "d_real_prob": jax.nn.sigmoid(logits)}
 
+  def sample_classes(state, rng, labels):
+    """One sample per label (labels ignored by an unconditional GAN) from the EMA generator.
+    With BatchNorm, first its standing statistics: those of STANDING_BATCH noise draws."""
+    r_stand, r_z = jax.random.split(rng)
+    variables = {"params": state.g_ema}
+    if m.arch == "conv":
+      stand = jax.random.normal(r_stand, (STANDING_BATCH, m.latents))
+      stand_labels = jnp.arange(STANDING_BATCH) % classes if classes else None
+      _, stats = gen_host.clone(bn_momentum=0.0).apply(
+          variables, stand, stand_labels, train=True, mutable=["batch_stats"])
+      variables = {**variables, **stats}
+    z = jax.random.normal(r_z, (labels.shape[0], m.latents))
+    out = gen_host.apply(variables, z, labels if classes else None, train=False)
+    return out.reshape((labels.shape[0],) + tuple(info.shape))
+
   def sample(state, rng, n):
-    return generate(state.g_ema, jax.random.normal(rng, (n, m.latents)))
+    return sample_classes(state, rng, jnp.arange(n) % max(classes, 1))
 
   sample_metrics = None
   if config.data.name in metrics.MIXTURES:
@@ -127,9 +194,12 @@ def build_with_updates(config, info):
 
   method = Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
                   sample_metrics=sample_metrics,
-                  protocol={"samples_from": f"EMA of the generator (decay {m.ema_decay})",
-                            "loss": m.loss})
-  return method, d_update, g_update
+                  protocol={"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
+                            (", BatchNorm with standing statistics of "
+                             f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
+                            "loss": m.loss, "spectral_norm": bool(m.spectral_norm),
+                            "conditional": bool(m.conditional)})
+  return method, d_update, g_update, sample_classes
 
 
 @register("gan")

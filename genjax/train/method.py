@@ -14,7 +14,8 @@ A family is a *method*: four pure functions over a state pytree.
   eval_step(state, batch, rng) -> metrics
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and
       averages over the whole evaluation split.
-  sample(state, rng, n) -> (n, *data_shape) array in model space (e.g. [0,1] or [-1,1]).
+  sample(state, rng, n) -> (n, *data_shape) array in model space (e.g. [0,1] or [-1,1])
+      (None for a family that does not generate, e.g. the feature classifiers).
   pictures(state, x, rng) -> {name: (rows, cols, *data_shape)} (optional): pictures made
       from a few preprocessed eval images x, e.g. reconstructions or latent interpolations.
 `protocol` (optional) is a dict stated in every evaluation report: the estimator, its k, units.
@@ -41,7 +42,7 @@ class Method:
   init: Callable[..., State]
   train_step: Callable[..., Any]
   eval_step: Callable[..., Dict[str, jax.Array]]
-  sample: Callable[..., jax.Array]
+  sample: Optional[Callable[..., jax.Array]] = None
   pictures: Optional[Callable[..., Dict[str, jax.Array]]] = None
   protocol: Optional[Dict[str, object]] = None
   sample_metrics: Optional[Callable[..., Dict[str, float]]] = None
@@ -55,7 +56,7 @@ def device_rng(rng):
 
 _BUILDERS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
-FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan")
+FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier")
 
 
 def register(name: str):

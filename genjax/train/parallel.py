@@ -96,7 +96,8 @@ class Compiled:
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
-    self.sample = jax.jit(method.sample, static_argnums=2)
+    if method.sample is not None:
+      self.sample = jax.jit(method.sample, static_argnums=2)
     if method.pictures is not None:
       self.pictures = jax.jit(lambda state, x, rng: method.pictures(
           state, preprocess(x, rng), rng))

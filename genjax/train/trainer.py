@@ -241,8 +241,9 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
     run.checkpoints.save(step, state)
 
   def write_samples(step):
-    pics = {"samples": run.picture(run.samples(state, config.num_samples, seed=step)),
-            **run.method_pictures(state)}
+    pics = run.method_pictures(state)
+    if run.method.sample is not None:
+      pics["samples"] = run.picture(run.samples(state, config.num_samples, seed=step))
     for tag, pic in pics.items():
       if chief:
         name = "" if tag == "samples" else f"{tag}_"

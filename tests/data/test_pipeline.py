@@ -7,6 +7,7 @@ import pytest
 from experiments.configs import base
 from genjax import data
 from genjax.data import Batches, Split, eval_batches, make_preprocess
+from genjax.errors import ConfigError, DataError
 
 
 def split(n=103):
@@ -78,3 +79,27 @@ def test_protocol_states_the_preprocessing(binarize, dequantize, expected):
   p = data.protocol(cfg(binarize=binarize, dequantize=dequantize), data.info("mnist"))
   assert p["binarization"].startswith(expected)
   assert p["dequantization"] == ("uniform" if dequantize else "none")
+
+
+def test_train_subset_is_class_balanced_seeded_and_augment_with_appends(tmp_path):
+  cfg = base.get_config().data
+  cfg.name, cfg.train_subset, cfg.subset_seed = "mnist_like", 100, 3
+  a = data.load(cfg)["train"]
+  assert len(a) == 100 and np.all(np.bincount(a.label, minlength=10) == 10)
+  np.testing.assert_array_equal(data.load(cfg)["train"].x, a.x)
+  cfg.subset_seed = 4
+  assert not np.array_equal(data.load(cfg)["train"].x, a.x)
+  extra = tmp_path / "extra.npz"
+  np.savez(extra, x=np.zeros((7, 28, 28, 1), np.uint8), label=np.full(7, 2))
+  cfg.augment_with = str(extra)
+  b = data.load(cfg)["train"]
+  assert len(b) == 107 and np.sum(b.label == 2) == 17 and len(data.load(cfg)["test"]) == 2000
+  np.savez(extra, x=np.zeros((7, 28, 28), np.uint8), label=np.full(7, 2))
+  with pytest.raises(DataError, match="shape"):
+    data.load(cfg)
+  cfg.augment_with = str(tmp_path / "missing.npz")
+  with pytest.raises(ConfigError, match="augment_with"):
+    data.validate(cfg)
+  cfg.augment_with, cfg.train_subset = "", 105
+  with pytest.raises(DataError, match="multiple of the 10 classes"):
+    data.load(cfg)

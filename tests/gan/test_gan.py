@@ -13,7 +13,8 @@ from genjax.gan.modules import MLPDiscriminator, MLPGenerator
 from genjax.train import parallel, trainer
 from tests.conftest import REPO, load_config, shared
 
-CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(str(REPO / "experiments/configs/gan_*.py")))
+CONFIGS = sorted(os.path.basename(p)[:-3] for pattern in ("gan_*.py", "dcgan_*.py", "cgan_*.py")
+                 for p in glob.glob(str(REPO / "experiments/configs" / pattern)))
 REAL, FAKE = jnp.array([2.0, -1.0, 0.5]), jnp.array([-3.0, 0.0, 1.5])
 
 
@@ -46,7 +47,7 @@ def test_gradient_penalty_equals_a_hand_computation():
   x_hat = t * real + (1 - t) * fake
   grads = (w * (1 - np.tanh(x_hat @ a.T) ** 2)) @ a
   expected = np.mean((np.linalg.norm(grads, axis=1) - 1) ** 2)
-  np.testing.assert_allclose(losses.gradient_penalty(critic, jnp.asarray(real), jnp.asarray(fake), key),
+  np.testing.assert_allclose(losses.gradient_penalty(critic, jnp.asarray(real), jnp.asarray(fake), t[:, 0]),
                              expected, rtol=1e-4)
 
 
@@ -66,7 +67,7 @@ def test_a_d_step_changes_only_d_a_g_step_only_g_and_one_compiled_step_does_both
   config = load_config("gan_toy2d")
   config.model.d_steps = 2
   info = trainer.validate(config, 1)
-  method, d_update, g_update = build_with_updates(config, info)
+  method, d_update, g_update, _ = build_with_updates(config, info)
   batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
   c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
                         parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)

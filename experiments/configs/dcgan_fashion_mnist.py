@@ -1,0 +1,7 @@
+"""DCGAN on Fashion-MNIST (the same model and budget as dcgan_mnist)."""
+from experiments.configs import base, dcgan
+
+
+def get_config(arg=None):
+  c = dcgan.get_config("fashion_mnist", arg)
+  return base.budget(c, arg, 10_000, 500, 2_000)

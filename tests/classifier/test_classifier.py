@@ -1,0 +1,82 @@
+"""The feature classifier: trains, scores itself, and serves classifier FID, precision/recall
+and classifier score for any image model that samples."""
+import jax
+import numpy as np
+import pytest
+
+from genjax import evaluation
+from genjax.classifier import features
+from genjax.errors import ConfigError, InputError
+from genjax.train import trainer
+from tests.conftest import load_config
+
+
+def test_classifier_score_closed_forms():
+  # Confident, classes balanced: KL(p(y|x) || p(y)) = log K for every x, so the score is K.
+  confident = np.log(np.eye(4)[np.arange(40) % 4] * (1 - 4e-12) + 1e-12)
+  np.testing.assert_allclose(features.classifier_score(confident), 4.0, rtol=1e-6)
+  # Uniform p(y|x): every KL is 0, the score is 1.
+  np.testing.assert_allclose(features.classifier_score(np.zeros((10, 4))), 1.0, rtol=1e-9)
+  # Every x confidently the same class: p(y|x) = p(y), the score is 1.
+  np.testing.assert_allclose(features.classifier_score(np.tile([9.0, 0, 0], (5, 1))), 1.0, rtol=1e-6)
+
+
+def classifier_config():
+  c = load_config("classifier_mnist")
+  c.data.name = "mnist_like"       # embedded: no downloads, no ../shared
+  c.num_steps, c.log_every, c.checkpoint_every = 30, 10, 30
+  c.batch_size = 32
+  c.model.widths, c.model.feature_dim, c.model.dropout = (4, 8), 16, 0.1
+  c.optim.lr = 1e-2
+  return c
+
+
+@pytest.fixture(scope="module")
+def classifier_dir(tmp_path_factory):
+  workdir = str(tmp_path_factory.mktemp("classifier"))
+  results = trainer.train(classifier_config(), workdir)
+  assert results["accuracy"] > 0.5     # mnist_like's 10 prototypes are easy to tell apart
+  assert set(results) == {"accuracy", "nll"}
+  return workdir
+
+
+def test_the_classifier_trains_has_no_samples_and_describes_its_checkpoint(classifier_dir):
+  net = features.load(classifier_dir)
+  d = net.describe()
+  assert d["step"] == 30 and len(d["checkpoint_sha256"]) == 64 and d["test_accuracy"] > 0.5
+  x = np.zeros((3, 28, 28, 1), np.uint8)
+  f, logits = net.embed(x)
+  assert f.shape == (3, 16) and logits.shape == (3, 10)
+  with pytest.raises(InputError, match="does not generate samples"):
+    evaluation.write_samples(classifier_dir, 4, 0)
+
+
+def test_a_classifier_needs_labels():
+  c = classifier_config()
+  c.data.name = "binarized_mnist"
+  with pytest.raises(ConfigError, match="labelled"):
+    trainer.validate(c, 1)
+
+
+def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier_dir, tmp_path):
+  c = load_config("cgan_mnist")
+  c.data.name = "mnist_like"
+  c.model.g_hidden, c.model.d_hidden = (8, 4), (4, 8)
+  c.model.classifier = classifier_dir
+  trainer.train(c, str(tmp_path))
+  report = evaluation.evaluate(str(tmp_path), num_samples=200)
+  q = report["sample_quality"]
+  assert q["num_samples"] == 200 and q["reference_split"] == "test" and q["num_reference"] == 2000
+  assert q["feature_net"]["checkpoint_sha256"] == features.load(classifier_dir).sha256
+  assert q["fid"] > q["train_images"]["fid"] >= 0       # an untrained G is far from the data
+  for key in ("precision", "recall", "class_agreement"):
+    assert 0 <= q[key] <= 1
+  assert 1 <= q["classifier_score"] <= 10
+  # A classifier of another data set is refused in one line.
+  c2 = classifier_config()
+  c2.data.name = "digits"
+  c2.model.widths = (4,)
+  other = str(tmp_path / "digits_classifier")
+  trainer.train(c2, other)
+  with pytest.raises(InputError, match="trained on digits"):
+    evaluation.evaluate(str(tmp_path), classifier=other, num_samples=50)
