@@ -1,0 +1,26 @@
+"""GAN data augmentation on few labels: prints the JSON summary, also written to
+<workdir>/results.json. Interrupted, the same command resumes.
+
+python -m experiments.augment --config=experiments/configs/augment_mnist.py --workdir=runs/augment_mnist
+"""
+import json
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from experiments.common import one_line_errors
+from genjax import augmentation
+
+config_flags.DEFINE_config_file("config", None, "An augmentation config file (experiments/configs/augment_*.py).")
+flags.DEFINE_string("workdir", None, "Where each seed's GAN, samples and classifiers go.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+  del argv
+  with one_line_errors():
+    print(json.dumps(augmentation.run(flags.FLAGS.config, flags.FLAGS.workdir)))
+
+
+if __name__ == "__main__":
+  app.run(main)
