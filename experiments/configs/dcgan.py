@@ -9,7 +9,6 @@ def get_config(dataset="mnist", arg=None):
   c.model.arch = "conv"
   c.model.g_hidden = (128, 64)
   c.model.d_hidden = (64, 128)
-  c.model.classifier = f"runs/classifier_{dataset}"   # evaluate's default feature network
   if arg != "smoke":
     c.batch_size = 64
   return c

@@ -21,6 +21,8 @@ def get_config(dataset="mnist", arg=None):
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
   c.model.eval_samples = 2500
+  # evaluate's default feature network (classifier FID, precision/recall, classifier score)
+  c.model.classifier = f"runs/classifier_{dataset}" if dataset in ("mnist", "fashion_mnist") else ""
   c.batch_size = 128
   c.optim.lr, c.optim.b1, c.optim.b2 = 2e-4, 0.5, 0.999          # generator
   c.d_optim = ml_collections.ConfigDict(c.optim.to_dict())       # discriminator

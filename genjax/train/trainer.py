@@ -29,7 +29,7 @@ from genjax.train.parallel import Compiled, make_mesh
 RUN_LENGTH_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
                      "eval_every", "sample_every", "num_samples", "block_every",
                      "data.manual_dir", "data.data_dir", "data.download", "model.eval_k",
-                     "model.eval_chunk", "model.eval_samples")
+                     "model.eval_chunk", "model.eval_samples", "model.classifier")
 
 
 class Diverged(RuntimeError):
