@@ -17,6 +17,8 @@ flags.DEFINE_string("classifier", "", "A classifier workdir (experiments/configs
                     "whose features score samples: classifier FID, precision/recall, classifier "
                     "score. Default: the config's model.classifier, if that exists.")
 flags.DEFINE_integer("num_samples", 10_000, "Samples scored with --classifier.")
+flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.npz from "
+                    "experiments/reference/convert_inception.py) for the standard FID as well.")
 flags.mark_flags_as_required(["workdir"])
 
 
@@ -25,7 +27,7 @@ def main(argv):
   with one_line_errors():
     f = flags.FLAGS
     print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k, f.classifier,
-                                         f.num_samples)))
+                                         f.num_samples, f.inception_weights)))
 
 
 if __name__ == "__main__":

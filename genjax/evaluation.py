@@ -28,7 +28,7 @@ def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
 
 
 def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
-             num_samples: int = 10_000) -> Dict[str, object]:
+             num_samples: int = 10_000, inception_weights: str = "") -> Dict[str, object]:
   """The run's eval metrics on `split`; with `classifier` (a classifier workdir; default the
   config's model.classifier when that exists) also its sample quality (`sample_quality`)."""
   run, step, state = restore(workdir, k)
@@ -43,7 +43,8 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: 
             "metrics": metrics}
   default = run.config.model.get("classifier", "")
   if classifier or (default and os.path.isdir(default)):
-    report["sample_quality"] = sample_quality(run, state, classifier or default, num_samples)
+    report["sample_quality"] = sample_quality(run, state, classifier or default, num_samples,
+                                              inception_weights=inception_weights)
   elif default:
     report["sample_quality"] = (f"skipped: no classifier at {default} (train it with python -m "
                                 f"experiments.train --config=experiments/configs/"
@@ -57,14 +58,17 @@ def to_uint8(samples: np.ndarray, cfg) -> np.ndarray:
   return np.rint(gdata.to_unit_interval(samples, cfg) * 255.0).astype(np.uint8)
 
 
-def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0) -> Dict[str, object]:
+def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0,
+                   inception_weights: str = "") -> Dict[str, object]:
   """Classifier FID, improved precision/recall (k=3) and classifier score of n samples,
   against the run's eval split, in the feature space of a genjax classifier trained on the
   same data set. Also the same numbers for n real training images (the floor a perfect
   model would reach with n samples) and, for class-conditional models, the share of samples
-  the classifier assigns to the class they were drawn for."""
+  the classifier assigns to the class they were drawn for. With `inception_weights` (optional,
+  user-supplied), also the standard FID, with Inception-v3 pool features."""
   from genjax.classifier import features
-  from genjax.gan import sample_quality as sq
+  from genjax.gan import inception, sample_quality as sq
+  inception_vars = inception.load_weights(inception_weights) if inception_weights else None
   if not run.info.is_image or run.method.sample is None:
     raise InputError(f"--classifier needs a model of images that samples; {run.workdir} holds "
                      f"a {run.config.model.name} of {run.config.data.name}")
@@ -89,10 +93,24 @@ def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0) -> D
          "train_images": {"fid": sq.feature_frechet_distance(f_ref, f_real),
                           **sq.precision_recall(f_ref[:m], f_real[:m], k=3),
                           "classifier_score": features.classifier_score(l_real)}}
+  if inception_weights:
+    embed = inception.make_features(inception_vars)
+    out["inception"] = {"fid": sq.feature_frechet_distance(embed(reference.x), embed(fake)),
+                        "weights": inception_weights,
+                        "weights_sha256": _file_sha256(inception_weights)}
   if run.config.model.get("conditional", False):
     labels = np.arange(n) % run.info.num_classes     # the classes `sample` draws, in turn
     out["class_agreement"] = float(np.mean(np.argmax(l_fake, 1) == labels))
   return out
+
+
+def _file_sha256(path):
+  import hashlib
+  h = hashlib.sha256()
+  with open(path, "rb") as f:
+    for block in iter(lambda: f.read(1 << 20), b""):
+      h.update(block)
+  return h.hexdigest()
 
 
 def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, ...]:
