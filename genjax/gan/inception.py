@@ -11,8 +11,7 @@ The .npz holds one array per variable, named `params/<module path>/<name>` or
 `.../bn/scale`, `.../bn/mean`). Images are resized to 299x299 (bilinear), scaled to [-1, 1],
 and the 2048-d average-pooled output of Mixed_7c is the feature vector.
 """
-import functools
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Tuple
 
 import flax.linen as nn
 import jax

@@ -1,6 +1,5 @@
 """The feature classifier: trains, scores itself, and serves classifier FID, precision/recall
 and classifier score for any image model that samples."""
-import jax
 import numpy as np
 import pytest
 

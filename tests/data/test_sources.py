@@ -2,7 +2,6 @@
 import shutil
 import time
 
-import ml_collections
 import numpy as np
 import pytest
 

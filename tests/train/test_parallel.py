@@ -1,7 +1,6 @@
 """One per-device step: the same under shard_map on 8 devices, jax.pmap, and 1 device; compiled once."""
 import jax
 import numpy as np
-import pytest
 
 from genjax import data as gdata
 from genjax.train import parallel, trainer

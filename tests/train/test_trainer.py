@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from genjax.errors import ConfigError, InputError
-from genjax.train import Diverged, parallel, trainer
+from genjax.train import Diverged, trainer
 from genjax.train.checkpoint import Checkpointer
 from tests.conftest import load_config
 
