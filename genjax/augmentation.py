@@ -21,10 +21,10 @@ from genjax.train import logger, trainer
 
 
 def validate(config):
-  for field in ("real", "synthetic_per_real"):
-    if not (isinstance(config[field], int) and config[field] >= (field == "real")):
-      raise ConfigError(field, config[field], "a positive integer" if field == "real" else
-                        "a non-negative integer")
+  if not (isinstance(config.real, int) and config.real > 0):
+    raise ConfigError("real", config.real, "a positive number of labelled images")
+  if not (isinstance(config.synthetic_per_real, int) and config.synthetic_per_real >= 0):
+    raise ConfigError("synthetic_per_real", config.synthetic_per_real, "a non-negative integer")
   if not config.seeds or any(not isinstance(s, int) for s in config.seeds):
     raise ConfigError("seeds", config.seeds, "a non-empty tuple of integer seeds")
   if not config.gan.model.get("conditional", False):
