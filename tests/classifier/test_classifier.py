@@ -7,7 +7,7 @@ from genjax import evaluation
 from genjax.classifier import features
 from genjax.errors import ConfigError, InputError
 from genjax.train import trainer
-from tests.conftest import load_config
+from tests.conftest import load_config, shared
 
 
 def test_classifier_score_closed_forms():
@@ -79,3 +79,11 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
   trainer.train(c2, other)
   with pytest.raises(InputError, match="trained on digits"):
     evaluation.evaluate(str(tmp_path), classifier=other, num_samples=50)
+
+
+@pytest.mark.parametrize("name", ["classifier_mnist", "classifier_fashion_mnist"])
+def test_smoke_config_trains(name, tmp_path, tfds_dir):
+  c = load_config(name)
+  c.data.manual_dir, c.data.data_dir = str(shared(c.data.name)), tfds_dir
+  results = trainer.train(c, str(tmp_path))
+  assert 0 <= results["accuracy"] <= 1 and results["nll"] > 0
