@@ -109,3 +109,14 @@ def test_conditional_dcgan_with_batchnorm_and_spectral_norm_on_eight_devices_equ
   np.testing.assert_allclose(l8, l1, rtol=1e-4)
   for a, b in zip(jax.tree.leaves(s8), jax.tree.leaves(s1)):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_dcgan_networks_for_32x32_colour_images():
+  g, d = ConvGenerator((32, 32, 3), (16, 8)), ConvDiscriminator((8, 16), spectral_norm=True)
+  z = jnp.ones((2, 100))
+  gv = g.init(jax.random.PRNGKey(0), z)
+  x, _ = g.apply(gv, z, train=True, mutable=["batch_stats"])
+  assert x.shape == (2, 32, 32, 3) and float(jnp.abs(x).max()) <= 1.0
+  assert gv["params"]["Dense_0"]["kernel"].shape == (100, 8 * 8 * 16)
+  dv = d.init(jax.random.PRNGKey(0), x)
+  assert d.apply(dv, x).shape == (2,)
