@@ -1,5 +1,5 @@
 """GAN data augmentation on few labels: prints the JSON summary, also written to
-<workdir>/results.json. Interrupted, the same command resumes.
+<workdir>/results_<N>_synthetic.json. Interrupted, the same command resumes.
 
 python -m experiments.augment --config=experiments/configs/augment_mnist.py --workdir=runs/augment_mnist
 """

@@ -6,7 +6,8 @@ seed); a conditional GAN trained on it alone; `synthetic_per_real * real` class-
 samples of its EMA generator, stored as uint8 images; then the same classifier config trained
 twice for the same number of steps, on the subset alone and on the subset plus the samples,
 and both scored on the full test split. Every stage is a normal trainer run in its own
-workdir, so an interrupted experiment resumes where it stopped.
+workdir, so an interrupted experiment resumes where it stopped, and a run with another
+`synthetic_per_real` in the same workdir reuses the GANs and the real-only classifiers.
 """
 import json
 import os
@@ -69,14 +70,14 @@ def run(config, workdir: str) -> Dict[str, object]:
     d = os.path.join(workdir, f"seed{seed}")
     logger.log(f"seed {seed}: conditional GAN on {config.real} labelled images")
     trainer.train(stage_config(config, "gan", seed), os.path.join(d, "gan"))
-    npz = os.path.join(d, "synthetic.npz")
+    npz = os.path.join(d, f"synthetic_{n_synthetic}.npz")   # other ratios reuse the same GAN
     if not os.path.exists(npz):
       write_synthetic(os.path.join(d, "gan"), npz, n_synthetic, seed)
     logger.log(f"seed {seed}: classifier on the {config.real} real images alone")
     alone = trainer.train(stage_config(config, "classifier", seed), os.path.join(d, "real_only"))
     logger.log(f"seed {seed}: classifier on them plus {n_synthetic} GAN samples")
     both = trainer.train(stage_config(config, "classifier", seed, npz),
-                         os.path.join(d, "real_plus_synthetic"))
+                         os.path.join(d, f"real_plus_{n_synthetic}_synthetic"))
     rows.append({"seed": seed, "real_only": alone["accuracy"], "real_plus_synthetic": both["accuracy"]})
   summary = {"dataset": config.gan.data.name, "real_images": config.real,
              "synthetic_images": n_synthetic,
@@ -88,6 +89,6 @@ def run(config, workdir: str) -> Dict[str, object]:
     acc = np.array([r[key] for r in rows])
     summary[key] = {"mean_accuracy": float(acc.mean()),
                     "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0}
-  with open(os.path.join(workdir, "results.json"), "w") as f:
+  with open(os.path.join(workdir, f"results_{n_synthetic}_synthetic.json"), "w") as f:
     json.dump(summary, f, indent=2)
   return summary

@@ -26,16 +26,17 @@ def test_augmentation_runs_each_seed_on_its_own_subset_and_resumes(tmp_path):
   assert summary["real_images"] == 40 and summary["synthetic_images"] == 80
   for key in ("real_only", "real_plus_synthetic"):
     assert 0 <= summary[key]["mean_accuracy"] <= 1 and summary[key]["std_accuracy"] >= 0
-  with np.load(tmp_path / "seed1" / "synthetic.npz") as f:
+  with np.load(tmp_path / "seed1" / "synthetic_80.npz") as f:
     assert f["x"].dtype == np.uint8 and f["x"].shape == (80, 28, 28, 1)
     np.testing.assert_array_equal(f["label"], np.arange(80) % 10)
-  saved = json.loads((tmp_path / "seed0" / "real_plus_synthetic" / "config.json").read_text())
+  saved = json.loads((tmp_path / "seed0" / "real_plus_80_synthetic" / "config.json").read_text())
   assert saved["data"]["train_subset"] == 40 and saved["data"]["subset_seed"] == 0
-  assert saved["data"]["augment_with"].endswith("seed0/synthetic.npz")
+  assert saved["data"]["augment_with"].endswith("seed0/synthetic_80.npz")
   # The GAN saw only the seed's subset: the same 40 images the classifier alone trained on.
   gan = json.loads((tmp_path / "seed1" / "gan" / "config.json").read_text())
   assert gan["data"]["train_subset"] == 40 and gan["data"]["subset_seed"] == 1
   assert augmentation.run(c, str(tmp_path)) == summary       # finished stages are not redone
+  assert (tmp_path / "results_80_synthetic.json").exists()
 
 
 def test_augmentation_needs_a_conditional_gan():
