@@ -152,7 +152,8 @@ def build_with_updates(config, info):
                                                 label, rng, n)
     updates, g_opt = g_tx.update(jax.lax.pmean(grads, AXIS), state.g_opt, state.g_params)
     g_params = optax.apply_updates(state.g_params, updates)
-    g_ema = optax.incremental_update(g_params, state.g_ema, 1.0 - m.ema_decay)
+    g_ema = (optax.incremental_update(g_params, state.g_ema, 1.0 - m.ema_decay) if m.ema_decay
+             else g_params)
     return state.replace(g_params=g_params, g_opt=g_opt, g_ema=g_ema), loss
 
   def train_step(state, batch, rng):
