@@ -31,6 +31,14 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: 
              num_samples: int = 10_000, inception_weights: str = "") -> Dict[str, object]:
   """The run's eval metrics on `split`; with `classifier` (a classifier workdir; default the
   config's model.classifier when that exists) also its sample quality (`sample_quality`)."""
+  if classifier and not os.path.isfile(os.path.join(classifier, "config.json")):
+    raise InputError(f"--classifier={classifier} is not a run directory: expected a workdir of "
+                     f"experiments/configs/classifier_*.py")
+  if num_samples <= 0:
+    raise InputError(f"--num_samples={num_samples} is invalid: expected a positive number of samples")
+  if inception_weights and not os.path.isfile(inception_weights):
+    raise InputError(f"--inception_weights={inception_weights} does not exist: expected the .npz "
+                     f"written by experiments/reference/convert_inception.py")
   run, step, state = restore(workdir, k)
   split = split or run.config.data.eval_split
   if split not in run.splits:
