@@ -3,21 +3,16 @@ top-1 accuracy and the cross-entropy in nats. It has no `sample`: it is a featur
 import jax
 import jax.numpy as jnp
 import optax
-from flax import struct
 
 from genjax.classifier.modules import ConvClassifier, MLPClassifier
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, device_rng, register
+from genjax.train.method import AXIS, Method, NetworkState, device_rng, register
 
 ARCHS = ("conv", "mlp")
 
 
-@struct.dataclass
-class State:
-  step: jax.Array
-  params: dict
-  opt_state: optax.OptState
+State = NetworkState
 
 
 def validate(config, info):

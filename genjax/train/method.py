@@ -31,6 +31,8 @@ import dataclasses
 from typing import Any, Callable, Dict, Optional
 
 import jax
+import optax
+from flax import struct
 
 AXIS = "data"
 
@@ -47,6 +49,14 @@ class Method:
   protocol: Optional[Dict[str, object]] = None
   sample_metrics: Optional[Callable[..., Dict[str, float]]] = None
   state_specs: Optional[Callable[[State], Any]] = None
+
+
+@struct.dataclass
+class NetworkState:
+  """The state of a family with one network and one optimiser (the VAE, the classifiers)."""
+  step: jax.Array
+  params: dict
+  opt_state: optax.OptState
 
 
 def device_rng(rng):

@@ -9,13 +9,12 @@ import math
 import jax
 import jax.numpy as jnp
 import optax
-from flax import struct
 from jax.scipy.special import ndtri
 
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, device_rng, register
+from genjax.train.method import AXIS, Method, NetworkState, device_rng, register
 from genjax.vae import objectives
 from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 
@@ -23,11 +22,7 @@ LIKELIHOODS = {"bernoulli": 1, "logistic": 2}   # parameters per data dimension
 OBJECTIVES = ("elbo", "iwae")
 
 
-@struct.dataclass
-class State:
-  step: jax.Array
-  params: dict
-  opt_state: optax.OptState
+State = NetworkState
 
 
 def validate(config, info):
