@@ -80,6 +80,7 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
   compile_s = time.perf_counter() - t
   for i in range(1, warmup + 1):
     state, _ = step(state, np.int32(i))
+  jax.block_until_ready(state)   # the warm-up steps are dispatched asynchronously
   report = _timed_chunks(step, state, config.batch_size, steps, chunks, first=warmup + 1)
   return {**report, "batch": config.batch_size, "first_loss": first_loss, "compile_s": compile_s,
           "devices": mesh.size, "backend": jax.default_backend(),
@@ -116,6 +117,7 @@ def _time_plain(step, params, opt_state, batch, steps, warmup, chunks):
   carry = (params, opt_state)
   for i in range(warmup + 1):
     carry, _ = carry_step(carry, np.int32(i))
+  jax.block_until_ready(carry)
   report = _timed_chunks(carry_step, carry, batch, steps, chunks, first=warmup + 1)
   return {k: report[k] for k in ("examples_per_sec", "final_loss")}
 
