@@ -84,9 +84,7 @@ def load(cfg) -> Dict[str, Split]:
     splits = _LOADERS.get(cfg.name, _tfds)(cfg)
   for joined in {cfg.train_split, cfg.eval_split}:
     if "+" in joined:
-      parts = [splits[p] for p in joined.split("+")]
-      labels = None if parts[0].label is None else np.concatenate([p.label for p in parts])
-      splits[joined] = Split(np.concatenate([p.x for p in parts]), labels)
+      splits[joined] = concatenate(*(splits[p] for p in joined.split("+")))
   train = splits[cfg.train_split]
   if cfg.get("train_subset", 0):
     train = subset(train, cfg.train_subset, cfg.get("subset_seed", 0))
@@ -114,9 +112,10 @@ def subset(split: Split, n: int, seed: int) -> Split:
   return Split(split.x[idx], None if split.label is None else split.label[idx])
 
 
-def concatenate(a: Split, b: Split) -> Split:
-  labels = None if a.label is None or b.label is None else np.concatenate([a.label, b.label])
-  return Split(np.concatenate([a.x, b.x]), labels)
+def concatenate(*parts: Split) -> Split:
+  labels = (None if any(p.label is None for p in parts)
+            else np.concatenate([p.label for p in parts]))
+  return Split(np.concatenate([p.x for p in parts]), labels)
 
 
 def read_npz(path: str, data_info: Info) -> Split:
