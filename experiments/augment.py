@@ -5,10 +5,10 @@ python -m experiments.augment --config=experiments/configs/augment_mnist.py --wo
 """
 import json
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from experiments.common import one_line_errors
+from experiments import common
 from genjax import augmentation
 
 config_flags.DEFINE_config_file("config", None, "An augmentation config file (experiments/configs/augment_*.py).")
@@ -18,9 +18,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
   del argv
-  with one_line_errors():
-    print(json.dumps(augmentation.run(flags.FLAGS.config, flags.FLAGS.workdir)))
+  print(json.dumps(augmentation.run(flags.FLAGS.config, flags.FLAGS.workdir)))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.main(main)

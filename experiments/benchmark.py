@@ -5,43 +5,42 @@ python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --s
 """
 import json
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from experiments.common import one_line_errors
+from experiments import common
 from genjax import benchmark
 
 flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload of WORKLOADS.md.")
 config_flags.DEFINE_config_file("config", None, "Time this experiment config instead of a workload.")
-flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).")
-flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.")
+flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).", lower_bound=0)
+flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.", lower_bound=0)
 flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step (W1, W3) for the ratio.")
 
 
 def main(argv):
   del argv
   f = flags.FLAGS
-  with one_line_errors():
-    if f.config is not None:
-      out = {"config": config_flags.get_config_filename(f["config"]), "model": f.config.model.name,
-             "framework": "genjax",
-             **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
-    else:
-      benchmark.check_family(f.workload)
-      w = benchmark.WORKLOADS[f.workload]
-      config = benchmark.workload_config(f.workload)
-      steps = f.steps or w.steps
-      out = {"workload": f.workload, "framework": "genjax",
-             **benchmark.time_config(config, steps, f.warmup)}
-      out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
-      if f.baseline and f.workload in benchmark.PLAIN_STEPS:
-        plain = benchmark.PLAIN_STEPS[f.workload](config, steps, f.warmup)
-        out["plain_jax_examples_per_sec"] = plain["examples_per_sec"]
-        out["ratio_vs_plain_jax"] = out["examples_per_sec"] / plain["examples_per_sec"]
-    out["threads"] = benchmark.threads()
-    out["denormals_flushed"] = benchmark.denormals_flushed()
-    print(json.dumps(out))
+  if f.config is not None:
+    out = {"config": config_flags.get_config_filename(f["config"]), "model": f.config.model.name,
+           "framework": "genjax",
+           **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
+  else:
+    benchmark.check_family(f.workload)
+    w = benchmark.WORKLOADS[f.workload]
+    config = benchmark.workload_config(f.workload)
+    steps = f.steps or w.steps
+    out = {"workload": f.workload, "framework": "genjax",
+           **benchmark.time_config(config, steps, f.warmup)}
+    out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
+    if f.baseline and f.workload in benchmark.PLAIN_STEPS:
+      plain = benchmark.PLAIN_STEPS[f.workload](config, steps, f.warmup)
+      out["plain_jax_examples_per_sec"] = plain["examples_per_sec"]
+      out["ratio_vs_plain_jax"] = out["examples_per_sec"] / plain["examples_per_sec"]
+  out["threads"] = benchmark.threads()
+  out["denormals_flushed"] = benchmark.denormals_flushed()
+  print(json.dumps(out))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.main(main)

@@ -1,9 +1,54 @@
-"""What every binary shares: bad input becomes one line on stderr and exit status 2."""
+"""What every binary shares: bad input becomes one line on stderr and exit status 2.
+
+`main(fn)` runs a binary: absl's flag parsing (a bad or unknown flag, a config file that does
+not exist or fails to load, an unknown config field or variant, a value of the wrong type)
+and the library's own checks (`InputError`) all end in `error: <one line>` and status 2,
+before anything is compiled.
+"""
 import contextlib
 import sys
 
+from absl import app, flags
+
 from genjax.errors import InputError
-from genjax.train import Diverged
+from genjax.train import Diverged, Stopped
+
+
+def _fail(message: str, status: int = 2):
+  lines = [l.strip() for l in str(message).strip().splitlines() if l.strip()]
+  print(f"error: {' '.join(lines) if lines else 'invalid input'}", file=sys.stderr)
+  sys.exit(status)
+
+
+def parse_flags(argv):
+  """absl's flag parsing, with every error one line and exit status 2. Config files are
+  loaded here (ml_collections loads them lazily), so their errors are flag errors too."""
+  try:
+    rest = flags.FLAGS(argv)
+    config = flags.FLAGS["config"].value if "config" in flags.FLAGS else None
+    if config is not None:
+      config.keys()   # a file that failed to load raises here
+    return rest
+  except (AttributeError, KeyError) as e:
+    _fail(_unknown_field(argv, e))
+  except Exception as e:   # flags.Error, or whatever a config file raised while loading
+    _fail(_innermost(e))
+
+
+def _innermost(e) -> str:
+  """The message a config file's own error carries, without the traceback absl quotes."""
+  text = str(e)
+  if "Traceback" in text or "Failed loading config file" in text:
+    last = [l.strip() for l in text.splitlines() if l.strip()][-1]
+    name = next((a for a in sys.argv[1:] if a.startswith("--config=")), "--config")
+    return f"flag {name}: {last}"
+  return text
+
+
+def _unknown_field(argv, e) -> str:
+  overrides = [a.split("=", 1)[0][2:] for a in argv[1:] if a.startswith("--config.")]
+  return (f"{', '.join('--' + o for o in overrides) or 'a --config override'} names no field of the "
+          f"config ({type(e).__name__}: {e}): expected a field the config file defines")
 
 
 @contextlib.contextmanager
@@ -11,8 +56,17 @@ def one_line_errors():
   try:
     yield
   except InputError as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(2)
+    _fail(e)
   except Diverged as e:
-    print(f"error: {e}", file=sys.stderr)
-    sys.exit(1)
+    _fail(e, status=1)
+  except Stopped as e:
+    print(f"stopped: {e}", file=sys.stderr)
+    sys.exit(0)
+
+
+def main(fn):
+  """Runs `fn(argv)` as a binary: flags parsed as above, bad input one line."""
+  def wrapped(argv):
+    with one_line_errors():
+      return fn(argv)
+  app.run(wrapped, flags_parser=parse_flags)

@@ -4,9 +4,9 @@ python -m experiments.evaluate --workdir=DIR [--split=test] [--classifier=DIR]
 """
 import json
 
-from absl import app, flags
+from absl import flags
 
-from experiments.common import one_line_errors
+from experiments import common
 from genjax import evaluation
 
 flags.DEFINE_string("workdir", None, "A directory written by experiments.train.")
@@ -16,19 +16,20 @@ flags.DEFINE_integer("k", 5000, "Importance samples for the IWAE estimate of log
 flags.DEFINE_string("classifier", "", "A classifier workdir (experiments/configs/classifier_*.py) "
                     "whose features score samples: classifier FID, precision/recall, classifier "
                     "score. Default: the config's model.classifier, if that exists.")
-flags.DEFINE_integer("num_samples", 10_000, "Samples scored with --classifier.")
+flags.DEFINE_integer("num_samples", 10_000, "Samples scored with --classifier.", lower_bound=1)
 flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.npz from "
                     "experiments/reference/convert_inception.py) for the standard FID as well.")
+flags.DEFINE_integer("seed", 0, "Seed of every random draw of the evaluation (importance samples, "
+                     "ELBO noise, samples); rerun with others for the spread between seeds.")
 flags.mark_flags_as_required(["workdir"])
 
 
 def main(argv):
   del argv
-  with one_line_errors():
-    f = flags.FLAGS
-    print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k, f.classifier,
-                                         f.num_samples, f.inception_weights)))
+  f = flags.FLAGS
+  print(json.dumps(evaluation.evaluate(f.workdir, f.split or None, f.k, f.classifier,
+                                       f.num_samples, f.inception_weights, f.seed)))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.main(main)

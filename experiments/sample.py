@@ -3,14 +3,14 @@ the family's own pictures (reconstructions, latent interpolations, ...) as PNGs.
 
 python -m experiments.sample --workdir=DIR [--num=64] [--seed=0] [--out=DIR/samples/final]
 """
-from absl import app, flags
+from absl import flags
 
-from experiments.common import one_line_errors
+from experiments import common
 from genjax import evaluation
 
 flags.DEFINE_string("workdir", None, "A directory written by experiments.train.")
-flags.DEFINE_integer("num", 64, "How many samples.")
-flags.DEFINE_integer("seed", 0, "Sampling seed.")
+flags.DEFINE_integer("num", 64, "How many samples.", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Sampling seed.", lower_bound=0)
 flags.DEFINE_string("out", "", "Output prefix (default <workdir>/samples/sample_step<step>_seed<seed>).")
 flags.mark_flags_as_required(["workdir"])
 
@@ -18,9 +18,8 @@ flags.mark_flags_as_required(["workdir"])
 def main(argv):
   del argv
   f = flags.FLAGS
-  with one_line_errors():
-    print("wrote " + ", ".join(evaluation.write_samples(f.workdir, f.num, f.seed, f.out)))
+  print("wrote " + ", ".join(evaluation.write_samples(f.workdir, f.num, f.seed, f.out)))
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.main(main)

@@ -1,8 +1,8 @@
 """Trains (or resumes) a model: python -m experiments.train --config=CONFIG.py --workdir=DIR."""
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from experiments.common import one_line_errors
+from experiments import common
 from genjax import train
 
 config_flags.DEFINE_config_file("config", None, "Experiment config file (path[:smoke]).",
@@ -13,9 +13,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
   del argv
-  with one_line_errors():
-    train.train(flags.FLAGS.config, flags.FLAGS.workdir)
+  train.train(flags.FLAGS.config, flags.FLAGS.workdir)
 
 
 if __name__ == "__main__":
-  app.run(main)
+  common.main(main)

@@ -9,16 +9,16 @@ and both scored on the full test split. Every stage is a normal trainer run in i
 workdir, so an interrupted experiment resumes where it stopped, and a run with another
 `synthetic_per_real` in the same workdir reuses the GANs and the real-only classifiers.
 """
+import io
 import json
 import os
 from typing import Dict
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from genjax.errors import ConfigError
 from genjax.train import logger, trainer
+from genjax.train.workdir import atomic_write, check_workdir
 
 
 def validate(config):
@@ -50,33 +50,38 @@ def stage_config(config, part, seed, augment_with=""):
 def write_synthetic(gan_dir: str, path: str, n: int, seed: int):
   """n class-balanced samples (labels 0..K-1 in turn) of the GAN in gan_dir, as uint8 images."""
   from genjax import evaluation
-  from genjax.gan.method import build_with_updates
   run, _, state = evaluation.restore(gan_dir)
-  sample_classes = jax.jit(build_with_updates(run.config, run.info)[3])
   labels = np.arange(n) % run.info.num_classes
-  chunks = [evaluation.to_uint8(np.asarray(sample_classes(
-      state, jax.random.PRNGKey(seed * 10_007 + i), jnp.asarray(labels[i:i + 1000]))), run.config.data)
-      for i in range(0, n, 1000)]
-  tmp = path + ".tmp.npz"
-  np.savez(tmp, x=np.concatenate(chunks), label=labels.astype(np.int32))
-  os.replace(tmp, path)
+  x = evaluation.to_uint8(run.samples(state, n, seed=seed, labels=labels), run.config.data)
+  buffer = io.BytesIO()
+  np.savez(buffer, x=x, label=labels.astype(np.int32))
+  atomic_write(path, buffer.getvalue())
+
+
+def train_stage(config, workdir: str) -> Dict[str, float]:
+  """One stage's run; a signal that stopped it stops the experiment (the same command resumes)."""
+  results = trainer.train(config, workdir)
+  if not results:
+    raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
+  return results
 
 
 def run(config, workdir: str) -> Dict[str, object]:
+  check_workdir(workdir)
   validate(config)
   n_synthetic = config.synthetic_per_real * config.real
   rows = []
   for seed in config.seeds:
     d = os.path.join(workdir, f"seed{seed}")
     logger.log(f"seed {seed}: conditional GAN on {config.real} labelled images")
-    trainer.train(stage_config(config, "gan", seed), os.path.join(d, "gan"))
+    train_stage(stage_config(config, "gan", seed), os.path.join(d, "gan"))
     npz = os.path.join(d, f"synthetic_{n_synthetic}.npz")   # other ratios reuse the same GAN
     if not os.path.exists(npz):
       write_synthetic(os.path.join(d, "gan"), npz, n_synthetic, seed)
     logger.log(f"seed {seed}: classifier on the {config.real} real images alone")
-    alone = trainer.train(stage_config(config, "classifier", seed), os.path.join(d, "real_only"))
+    alone = train_stage(stage_config(config, "classifier", seed), os.path.join(d, "real_only"))
     logger.log(f"seed {seed}: classifier on them plus {n_synthetic} GAN samples")
-    both = trainer.train(stage_config(config, "classifier", seed, npz),
+    both = train_stage(stage_config(config, "classifier", seed, npz),
                          os.path.join(d, f"real_plus_{n_synthetic}_synthetic"))
     rows.append({"seed": seed, "real_only": alone["accuracy"], "real_plus_synthetic": both["accuracy"]})
   summary = {"dataset": config.gan.data.name, "real_images": config.real,
@@ -89,6 +94,6 @@ def run(config, workdir: str) -> Dict[str, object]:
     acc = np.array([r[key] for r in rows])
     summary[key] = {"mean_accuracy": float(acc.mean()),
                     "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0}
-  with open(os.path.join(workdir, f"results_{n_synthetic}_synthetic.json"), "w") as f:
-    json.dump(summary, f, indent=2)
+  atomic_write(os.path.join(workdir, f"results_{n_synthetic}_synthetic.json"),
+               json.dumps(summary, indent=2).encode())
   return summary

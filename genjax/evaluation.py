@@ -1,4 +1,5 @@
 """Restoring a trained run for evaluation and sampling (what experiments/evaluate and sample call)."""
+import io
 import math
 import os
 from typing import Dict, Optional, Tuple
@@ -9,13 +10,17 @@ from genjax import data as gdata
 from genjax.errors import InputError
 from genjax.train import images, logger
 from genjax.train.trainer import Run, load_config
+from genjax.train.workdir import atomic_write
 
 
-def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
+def restore(workdir: str, k: int = 0, split: Optional[str] = None) -> Tuple[Run, int, object]:
   """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
-  importance samples of likelihood-based families (config.model.eval_k)."""
+  importance samples of likelihood-based families (config.model.eval_k); `split` (e.g.
+  'train+validation') is loaded beside the run's own splits."""
   logger.quiet_libraries()
   config = load_config(workdir)
+  if split and "+" in split:
+    config.data.eval_split = split
   if k and "eval_k" in config.model:
     config.model.eval_k = k
     config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
@@ -27,10 +32,13 @@ def restore(workdir: str, k: int = 0) -> Tuple[Run, int, object]:
   return run, step, state
 
 
-def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
-             num_samples: int = 10_000, inception_weights: str = "") -> Dict[str, object]:
-  """The run's eval metrics on `split`; with `classifier` (a classifier workdir; default the
-  config's model.classifier when that exists) also its sample quality (`sample_quality`)."""
+def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num_samples: int,
+                inception_weights: str, seed: int):
+  """evaluate's flags, checked before any work."""
+  if k < 0:
+    raise InputError(f"--k={k} is invalid: expected a positive number of importance samples (0: the config's)")
+  if seed < 0:
+    raise InputError(f"--seed={seed} is invalid: expected a non-negative integer")
   if classifier and not os.path.isfile(os.path.join(classifier, "config.json")):
     raise InputError(f"--classifier={classifier} is not a run directory: expected a workdir of "
                      f"experiments/configs/classifier_*.py")
@@ -39,20 +47,30 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: 
   if inception_weights and not os.path.isfile(inception_weights):
     raise InputError(f"--inception_weights={inception_weights} does not exist: expected the .npz "
                      f"written by experiments/reference/convert_inception.py")
-  run, step, state = restore(workdir, k)
+  config = load_config(workdir)
+  splits = gdata.info(config.data.name).splits
+  if split and any(part not in splits for part in split.split("+")):
+    raise InputError(f"--split={split} is not a split of {config.data.name}: expected one of "
+                     f"{', '.join(splits)} (or several joined by '+')")
+
+
+def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
+             num_samples: int = 10_000, inception_weights: str = "", seed: int = 0) -> Dict[str, object]:
+  """The run's eval metrics on `split`; with `classifier` (a classifier workdir; default the
+  config's model.classifier when that exists) also its sample quality (`sample_quality`).
+  `seed` picks every random draw of the evaluation."""
+  check_flags(workdir, split, k, classifier, num_samples, inception_weights, seed)
+  run, step, state = restore(workdir, k, split)
   split = split or run.config.data.eval_split
-  if split not in run.splits:
-    raise InputError(f"--split={split} is not a split of {run.config.data.name}: expected one of "
-                     f"{', '.join(run.splits)}")
-  metrics = run.evaluate(state, split)
+  metrics = run.evaluate(state, split, seed=seed)
   report = {"workdir": workdir, "step": int(step), "model": run.config.model.name,
-            "split": split, "num_examples": len(run.splits[split]),
+            "split": split, "num_examples": len(run.splits[split]), "seed": seed,
             **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),
             "metrics": metrics}
   default = run.config.model.get("classifier", "")
   if classifier or (default and os.path.isdir(default)):
     report["sample_quality"] = sample_quality(run, state, classifier or default, num_samples,
-                                              inception_weights=inception_weights)
+                                              seed=seed, inception_weights=inception_weights)
   elif default:
     report["sample_quality"] = (f"skipped: no classifier at {default} (train it with python -m "
                                 f"experiments.train --config=experiments/configs/"
@@ -86,7 +104,8 @@ def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0,
                      f"{run.config.data.name}: expected a classifier of the same data set")
   reference = run.splits[run.config.data.eval_split]
   f_ref, l_ref = net.embed(reference.x)
-  fake = to_uint8(run.samples(state, n, seed), run.config.data)
+  labels = run.default_labels(n)       # None for an unconditional model
+  fake = to_uint8(run.samples(state, n, seed, labels=labels), run.config.data)
   f_fake, l_fake = net.embed(fake)
   train = run.splits[run.config.data.train_split]
   real = train.x[np.random.default_rng(seed).choice(len(train), min(n, len(train)), replace=False)]
@@ -106,10 +125,24 @@ def sample_quality(run: Run, state, classifier: str, n: int, seed: int = 0,
     out["inception"] = {"fid": sq.feature_frechet_distance(embed(reference.x), embed(fake)),
                         "weights": inception_weights,
                         "weights_sha256": _file_sha256(inception_weights)}
-  if run.config.model.get("conditional", False):
-    labels = np.arange(n) % run.info.num_classes     # the classes `sample` draws, in turn
+  if labels is not None:
     out["class_agreement"] = float(np.mean(np.argmax(l_fake, 1) == labels))
   return out
+
+
+def check_output(prefix: str):
+  """An output prefix whose folder is (or can be) a directory and whose files are not folders."""
+  folder = os.path.dirname(os.path.abspath(prefix))
+  parent = folder
+  while not os.path.exists(parent):
+    parent = os.path.dirname(parent)
+  if not os.path.isdir(parent):
+    raise InputError(f"--out={prefix} is invalid: {parent} is a file, expected a directory for the outputs")
+  if not os.access(parent, os.W_OK):
+    raise InputError(f"--out={prefix} is invalid: {parent} is not writable")
+  for ext in (".png", ".npy"):
+    if os.path.isdir(prefix + ext):
+      raise InputError(f"--out={prefix} is invalid: {prefix + ext} is a directory, expected a file path")
 
 
 def _file_sha256(path):
@@ -126,13 +159,18 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, 
   method's own pictures (reconstructions, interpolations, ...). Returns the paths."""
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
+  if seed < 0:
+    raise InputError(f"--seed={seed} is invalid: expected a non-negative integer")
+  if out:
+    check_output(out)
   run, step, state = restore(workdir)
   if run.method.sample is None:
     raise InputError(f"--workdir={workdir} holds a {run.config.model.name}, which does not generate samples")
   out = out or os.path.join(workdir, "samples", f"sample_step{step}_seed{seed}")
   samples = run.samples(state, n, seed)
-  os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-  np.save(out + ".npy", samples)
+  buffer = io.BytesIO()
+  np.save(buffer, samples)
+  atomic_write(out + ".npy", buffer.getvalue())
   images.save_png(out + ".png", run.picture(samples))
   paths = [out + ".png", out + ".npy"]
   for name, pic in run.method_pictures(state).items():

@@ -3,13 +3,9 @@ from experiments.configs import base
 
 
 def get_config(dataset="mnist", arch="mlp", arg=None):
-  c = base.get_config()
+  c = base.get_config("autoencoder")
   c.data.name = dataset
-  c.model.name = "autoencoder"
   c.model.arch = arch
-  c.model.latents = 32
-  c.model.hidden = ()          # mlp: hidden widths around the code; conv: the two conv widths
-  c.model.loss = "bce"         # binary cross-entropy on [0,1] targets (the seed's), or 'mse'
   c.batch_size = 256
   if dataset == "digits":
     # 1 500 training images of 8x8: 5 000 steps of 100 is ~330 epochs, seconds on 2 CPU cores.
@@ -19,8 +15,4 @@ def get_config(dataset="mnist", arch="mlp", arg=None):
   else:
     # The Keras blog's budget: 50 epochs of 60 000 images in batches of 256.
     base.budget(c, arg, 11_700, 500, 2_000)
-  if arg == "smoke":
-    base.smoke(c)
-  elif arg:
-    raise ValueError(f"config argument {arg!r} is not known: expected 'smoke' or nothing")
-  return c
+  return base.variant(c, arg)

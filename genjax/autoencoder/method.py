@@ -68,7 +68,15 @@ def make_network(config, info):
   return ConvAutoencoder(latents=m.latents, features=tuple(m.hidden) or (32, 64), data_shape=info.shape)
 
 
-@register("autoencoder")
+def defaults(c):
+  """The chapter's Keras model: 784 -> 32 (relu) -> 784 (sigmoid), binary cross-entropy."""
+  c.model.arch = "mlp"
+  c.model.latents = 32
+  c.model.hidden = ()          # mlp: hidden widths around the code; conv: the two conv widths
+  c.model.loss = "bce"         # binary cross-entropy on [0,1] targets (the seed's), or 'mse'
+
+
+@register("autoencoder", defaults=defaults)
 def build(config, info) -> Method:
   validate(config, info)
   net = make_network(config, info)
@@ -88,9 +96,7 @@ def build(config, info) -> Method:
 
   def train_step(state, batch, rng):
     (loss, z), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch["x"])
-    grads = jax.lax.pmean(grads, AXIS)
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
+    params, opt_state = optim.apply_gradients(tx, state.params, state.opt_state, grads)
     mean = jax.lax.pmean(z.mean(0), AXIS)
     cov = jax.lax.pmean((z - mean).T @ (z - mean) / z.shape[0], AXIS)
     code_mean = CODE_MOMENTUM * state.code_mean + (1 - CODE_MOMENTUM) * mean
@@ -105,7 +111,7 @@ def build(config, info) -> Method:
     return {"loss": reconstruction_loss(logits, x, kind),
             "mse": reconstruction_loss(logits, x, "mse")}
 
-  def sample(state, rng, n):
+  def sample(state, rng, n, labels=None):
     k = config.model.latents
     scale = jnp.linalg.cholesky(state.code_cov + 1e-5 * jnp.eye(k))
     z = state.code_mean + jax.random.normal(rng, (n, k)) @ scale.T

@@ -39,7 +39,15 @@ def make_network(config, info):
   return MLPClassifier(info.num_classes, tuple(m.widths) + (m.feature_dim,), m.dropout)
 
 
-@register("classifier")
+def defaults(c):
+  """A small CNN whose 128-d penultimate layer is the feature space of the sample-quality metrics."""
+  c.model.arch = "conv"
+  c.model.widths = (32, 64)      # conv: channels per 3x3 conv + 2x2 max-pool; mlp: hidden widths
+  c.model.feature_dim = 128
+  c.model.dropout = 0.5
+
+
+@register("classifier", defaults=defaults)
 def build(config, info) -> Method:
   validate(config, info)
   net = make_network(config, info)
@@ -55,9 +63,7 @@ def build(config, info) -> Method:
 
   def train_step(state, batch, rng):
     loss, grads = jax.value_and_grad(loss_fn)(state.params, batch, device_rng(rng))
-    updates, opt_state = tx.update(jax.lax.pmean(grads, AXIS), state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
-    return state.replace(step=state.step + 1, params=params, opt_state=opt_state), {"loss": loss}
+    return state.apply_gradients(tx, grads), {"loss": loss}
 
   def eval_step(state, batch, rng):
     logits = net.apply({"params": state.params}, batch["x"])

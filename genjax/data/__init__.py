@@ -32,9 +32,16 @@ def validate(cfg) -> Info:
     raise ConfigError("data.train_subset", cfg.train_subset, "a non-negative integer (0: the whole split)")
   if cfg.get("augment_with", "") and not os.path.isfile(cfg.augment_with):
     raise ConfigError("data.augment_with", cfg.augment_with, "an existing .npz file")
+  if cfg.manual_dir and not os.path.isdir(cfg.manual_dir):
+    raise ConfigError("data.manual_dir", cfg.manual_dir, "an existing directory holding the raw files")
+  if cfg.data_dir and os.path.exists(cfg.data_dir) and not os.path.isdir(cfg.data_dir):
+    raise ConfigError("data.data_dir", cfg.data_dir, "a directory (new, or a TFDS data dir), not a file")
   for field in ("toy2d_train_size", "toy2d_test_size"):
-    if cfg[field] <= 0:
+    if not (isinstance(cfg[field], int) and cfg[field] > 0):
       raise ConfigError(f"data.{field}", cfg[field], "a positive integer")
+  for field in ("subset_seed", "toy2d_seed"):
+    if not (isinstance(cfg[field], int) and cfg[field] >= 0):
+      raise ConfigError(f"data.{field}", cfg[field], "a non-negative integer")
   return data_info
 
 

@@ -85,7 +85,22 @@ def make_preprocess(cfg, info: Info):
       x = 2.0 * x - 1.0
     return x.reshape(shape)
 
+  preprocess.levels = integer_levels(cfg, info)
   return preprocess
+
+
+def integer_levels(cfg, info: Info):
+  """levels(raw, x) -> int32 categorical targets of a batch, or None for continuous data.
+
+  An autoregressive model's targets: the stored levels 0..num_levels-1 (dequantised or not,
+  the integers are what `x` was made from), or 0/1 when the config binarises, taken from the
+  binarised `x` itself so targets and inputs agree."""
+  if info.num_levels == 0:
+    return lambda raw, x: None
+  if cfg.binarize == "none":
+    return lambda raw, x: raw.astype(jnp.int32)
+  threshold = 0.0 if cfg.scale == "[-1,1]" else 0.5
+  return lambda raw, x: (x > threshold).astype(jnp.int32)
 
 
 def to_unit_interval(x, cfg):
@@ -103,6 +118,8 @@ def protocol(cfg, info: Info) -> Dict[str, object]:
   else:
     binarization = {"none": "none", "dynamic": "dynamic (resampled every step)",
                     "threshold": "threshold at 0.5 (fixed)"}[cfg.binarize]
-  return {"dataset": cfg.name, "binarization": binarization,
+  targets = ("none" if not info.num_levels else "0/1 (binarised)" if
+             (info.binarization == "static" or cfg.binarize != "none") else f"levels 0..{info.num_levels - 1}")
+  return {"dataset": cfg.name, "binarization": binarization, "integer_targets": targets,
           "dequantization": "uniform" if cfg.dequantize else "none",
           "scale": cfg.scale if info.num_levels else "raw", "num_levels": info.num_levels}

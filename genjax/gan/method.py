@@ -8,7 +8,10 @@ Class-conditional GANs (`model.conditional`) generate each fake with the label o
 example of the batch (so fakes follow the data's class frequencies) and sample classes
 0, 1, ..., K-1, 0, 1, ... in turn.
 """
+import dataclasses
+import functools
 import math
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +22,8 @@ from flax import struct
 from genjax.errors import ConfigError
 from genjax.gan import losses, metrics
 from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
-from genjax.train import optim
+from genjax.train import keys, optim
+from genjax.train.defaults import optim as default_optim
 from genjax.train.method import AXIS, Method, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
@@ -86,78 +90,95 @@ def make_networks(config, info, axis_name=None):
   return gen, disc
 
 
-def build_with_updates(config, info):
-  """(method, d_update, g_update, sample_classes): the two half-steps are exposed for tests
-  and research code; sample_classes(state, rng, labels) draws one sample per given label."""
-  validate(config, info)
-  m = config.model
-  classes = info.num_classes if m.conditional else 0
-  gen, disc = make_networks(config, info, axis_name=AXIS)    # inside the per-device step
-  gen_host = make_networks(config, info)[0]                  # for sampling, outside it
-  g_tx, d_tx = optim.make(config.optim, config.num_steps), optim.make(config.d_optim, config.num_steps)
+class Networks:
+  """A GAN's networks as the losses use them: G in training mode, D as a critic, G's samples."""
 
-  def generate(g_params, z, label):
+  def __init__(self, config, info):
+    m = self.model = config.model
+    self.info, self.classes = info, (info.num_classes if m.conditional else 0)
+    self.gen, self.disc = make_networks(config, info, axis_name=AXIS)   # inside the per-device step
+    self.gen_host = make_networks(config, info)[0]                      # for sampling, outside it
+
+  def generate(self, g_params, z, label):
     """Training mode: BatchNorm (conv) normalises with the global batch's statistics."""
-    out, _ = gen.apply({"params": g_params}, z, label, train=True, mutable=["batch_stats"])
-    return out.reshape((z.shape[0],) + tuple(info.shape))
+    out, _ = self.gen.apply({"params": g_params}, z, label, train=True, mutable=["batch_stats"])
+    return out.reshape((z.shape[0],) + tuple(self.info.shape))
 
-  def critic(d_params, d_stats, label):
+  def critic(self, d_params, d_stats, label):
     """x -> logits with the stored spectral-norm vectors, not updating them."""
-    return lambda x: disc.apply({"params": d_params, **d_stats}, x, label)
+    return lambda x: self.disc.apply({"params": d_params, **d_stats}, x, label)
 
-  def normal(rng, n):
-    return jax.random.normal(rng, (n, m.latents))
+  def noise(self, rng, n):
+    return jax.random.normal(rng, (n, self.model.latents))
 
-  def labels_like(batch, n):
-    return batch["label"][:n] if classes else None
+  def labels_of(self, batch):
+    return batch["label"] if self.classes else None
 
-  def init(rng, batch):
-    r_g, r_d = jax.random.split(rng)
-    label = labels_like(batch, 1)
-    g_params = gen_host.init(r_g, jnp.zeros((1, m.latents)), label)["params"]
-    d_vars = disc.init(r_d, batch["x"][:1], label)
-    d_params, d_stats = d_vars["params"], {k: v for k, v in d_vars.items() if k != "params"}
-    return State(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
-                 d_stats=d_stats, g_opt=g_tx.init(g_params), d_opt=d_tx.init(d_params),
-                 g_ema=g_params)
-
-  def d_loss_fn(d_params, d_stats, g_params, real, label, rng):
+  def d_loss(self, d_params, d_stats, g_params, real, label, rng):
     r_z, r_gp = jax.random.split(rng)
-    z = global_draw(normal, r_z, real.shape[0])
-    fake = jax.lax.stop_gradient(generate(g_params, z, label))
+    z = global_draw(self.noise, r_z, real.shape[0])
+    fake = jax.lax.stop_gradient(self.generate(g_params, z, label))
     both = None if label is None else jnp.concatenate([label, label])
-    logits, new_stats = disc.apply({"params": d_params, **d_stats}, jnp.concatenate([real, fake]),
-                                   both, update_stats=True, mutable=["batch_stats"])
-    loss = losses.discriminator_loss(m.loss, logits[:real.shape[0]], logits[real.shape[0]:])
-    if m.loss == "wgan-gp":
+    logits, new_stats = self.disc.apply({"params": d_params, **d_stats}, jnp.concatenate([real, fake]),
+                                        both, update_stats=True, mutable=["batch_stats"])
+    loss = losses.discriminator_loss(self.model.loss, logits[:real.shape[0]], logits[real.shape[0]:])
+    if self.model.loss == "wgan-gp":
       t = global_draw(jax.random.uniform, r_gp, real.shape[0])
-      loss += m.gp_weight * losses.gradient_penalty(critic(d_params, new_stats, label), real, fake, t)
+      loss += self.model.gp_weight * losses.gradient_penalty(
+          self.critic(d_params, new_stats, label), real, fake, t)
     return loss, new_stats
+
+  def g_loss(self, g_params, d_params, d_stats, label, rng, n):
+    fake = self.generate(g_params, global_draw(self.noise, rng, n), label)
+    return losses.generator_loss(self.model.loss, self.critic(d_params, d_stats, label)(fake))
+
+  def sample(self, g_params, rng, labels):
+    """One sample per label (ignored by an unconditional GAN). With BatchNorm, first its
+    standing statistics: those of STANDING_BATCH noise draws from a fixed key, so that every
+    chunk of samples is drawn by the same network."""
+    variables = {"params": g_params}
+    if self.model.arch == "conv":
+      stand = self.noise(keys.stream(jax.random.PRNGKey(0), "standing_stats"), STANDING_BATCH)
+      stand_labels = jnp.arange(STANDING_BATCH) % self.classes if self.classes else None
+      _, stats = self.gen_host.clone(bn_momentum=0.0).apply(
+          variables, stand, stand_labels, train=True, mutable=["batch_stats"])
+      variables = {**variables, **stats}
+    z = self.noise(rng, labels.shape[0])
+    out = self.gen_host.apply(variables, z, labels if self.classes else None, train=False)
+    return out.reshape((labels.shape[0],) + tuple(self.info.shape))
+
+
+@dataclasses.dataclass(frozen=True)
+class GAN:
+  """The GAN's method and its two half-steps, named (tests and research code call them)."""
+  method: Method
+  d_update: Callable     # (state, real, rng, label=None) -> (state, d_loss)
+  g_update: Callable     # (state, n, rng, label=None) -> (state, g_loss)
+
+
+def build_parts(config, info) -> GAN:
+  validate(config, info)
+  m, nets = config.model, Networks(config, info)
+  g_tx, d_tx = optim.make(config.optim, config.num_steps), optim.make(config.d_optim, config.num_steps)
 
   def d_update(state, real, rng, label=None):
     """One discriminator step: only d_params, d_stats and d_opt change."""
-    (loss, d_stats), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
+    (loss, d_stats), grads = jax.value_and_grad(nets.d_loss, has_aux=True)(
         state.d_params, state.d_stats, state.g_params, real, label, rng)
-    updates, d_opt = d_tx.update(jax.lax.pmean(grads, AXIS), state.d_opt, state.d_params)
-    return state.replace(d_params=optax.apply_updates(state.d_params, updates), d_opt=d_opt,
-                         d_stats=d_stats), loss
-
-  def g_loss_fn(g_params, d_params, d_stats, label, rng, n):
-    fake = generate(g_params, global_draw(normal, rng, n), label)
-    return losses.generator_loss(m.loss, critic(d_params, d_stats, label)(fake))
+    d_params, d_opt = optim.apply_gradients(d_tx, state.d_params, state.d_opt, grads)
+    return state.replace(d_params=d_params, d_opt=d_opt, d_stats=d_stats), loss
 
   def g_update(state, n, rng, label=None):
     """One generator step against the current discriminator: only g_params, g_opt, g_ema change."""
-    loss, grads = jax.value_and_grad(g_loss_fn)(state.g_params, state.d_params, state.d_stats,
-                                                label, rng, n)
-    updates, g_opt = g_tx.update(jax.lax.pmean(grads, AXIS), state.g_opt, state.g_params)
-    g_params = optax.apply_updates(state.g_params, updates)
+    loss, grads = jax.value_and_grad(nets.g_loss)(state.g_params, state.d_params, state.d_stats,
+                                                  label, rng, n)
+    g_params, g_opt = optim.apply_gradients(g_tx, state.g_params, state.g_opt, grads)
     g_ema = (optax.incremental_update(g_params, state.g_ema, 1.0 - m.ema_decay) if m.ema_decay
              else g_params)
     return state.replace(g_params=g_params, g_opt=g_opt, g_ema=g_ema), loss
 
   def train_step(state, batch, rng):
-    real, label = batch["x"], labels_like(batch, batch["x"].shape[0])
+    real, label = batch["x"], nets.labels_of(batch)
     for i in range(m.d_steps):   # unrolled: XLA's CPU convolutions run ~14x slower in a loop body
       state, d_loss = d_update(state, real, jax.random.fold_in(rng, i), label)
     state, g_loss = g_update(state, real.shape[0], jax.random.fold_in(rng, m.d_steps), label)
@@ -165,44 +186,67 @@ def build_with_updates(config, info):
 
   def eval_step(state, batch, rng):
     """The discriminator's logit on held-out real data, and its sigmoid."""
-    logits = critic(state.d_params, state.d_stats, labels_like(batch, batch["x"].shape[0]))(batch["x"])
+    logits = nets.critic(state.d_params, state.d_stats, nets.labels_of(batch))(batch["x"])
     return {"d_real_logit": logits, "d_real_prob": jax.nn.sigmoid(logits)}
 
-  def sample_classes(state, rng, labels):
-    """One sample per label (labels ignored by an unconditional GAN) from the EMA generator.
-    With BatchNorm, first its standing statistics: those of STANDING_BATCH noise draws."""
-    r_stand, r_z = jax.random.split(rng)
-    variables = {"params": state.g_ema}
-    if m.arch == "conv":
-      stand = jax.random.normal(r_stand, (STANDING_BATCH, m.latents))
-      stand_labels = jnp.arange(STANDING_BATCH) % classes if classes else None
-      _, stats = gen_host.clone(bn_momentum=0.0).apply(
-          variables, stand, stand_labels, train=True, mutable=["batch_stats"])
-      variables = {**variables, **stats}
-    z = jax.random.normal(r_z, (labels.shape[0], m.latents))
-    out = gen_host.apply(variables, z, labels if classes else None, train=False)
-    return out.reshape((labels.shape[0],) + tuple(info.shape))
+  def sample(state, rng, n, labels=None):
+    """n samples of the EMA generator, for the given classes (default 0, 1, ..., K-1, 0, ...)."""
+    labels = jnp.arange(n) % max(nets.classes, 1) if labels is None else labels
+    return nets.sample(state.g_ema, rng, labels)
 
-  def sample(state, rng, n):
-    return sample_classes(state, rng, jnp.arange(n) % max(classes, 1))
-
-  sample_metrics = None
-  if config.data.name in metrics.MIXTURES:
-    modes, std = metrics.MIXTURES[config.data.name]
-
-    def sample_metrics(samples):
-      return metrics.mode_coverage(np.asarray(samples), modes(), std)
-
-  method = Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
-                  sample_metrics=sample_metrics,
-                  protocol={"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
-                            (", BatchNorm with standing statistics of "
-                             f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-                            "loss": m.loss, "spectral_norm": bool(m.spectral_norm),
-                            "conditional": bool(m.conditional)})
-  return method, d_update, g_update, sample_classes
+  method = Method(init=functools.partial(init_state, nets, g_tx, d_tx), train_step=train_step,
+                  eval_step=eval_step, sample=sample, sample_metrics=mode_coverage(config),
+                  protocol=protocol(config), conditional=bool(nets.classes),
+                  resumable_fields=("model.eval_samples", "model.classifier"))
+  return GAN(method, d_update, g_update)
 
 
-@register("gan")
+def init_state(nets: Networks, g_tx, d_tx, rng, batch) -> State:
+  r_g, r_d = jax.random.split(rng)
+  label = nets.labels_of(batch)
+  label = None if label is None else label[:1]
+  g_params = nets.gen_host.init(r_g, jnp.zeros((1, nets.model.latents)), label)["params"]
+  d_vars = nets.disc.init(r_d, batch["x"][:1], label)
+  d_params, d_stats = d_vars["params"], {k: v for k, v in d_vars.items() if k != "params"}
+  return State(step=jnp.zeros((), jnp.int32), g_params=g_params, d_params=d_params,
+               d_stats=d_stats, g_opt=g_tx.init(g_params), d_opt=d_tx.init(d_params),
+               g_ema=g_params)
+
+
+def mode_coverage(config):
+  """The sample metric of the 2-D mixtures (modes covered, high-quality share), else None."""
+  if config.data.name not in metrics.MIXTURES:
+    return None
+  modes, std = metrics.MIXTURES[config.data.name]
+  return lambda samples: metrics.mode_coverage(np.asarray(samples), modes(), std)
+
+
+def protocol(config):
+  m = config.model
+  return {"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
+                          (", BatchNorm with standing statistics of "
+                           f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
+          "loss": m.loss, "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
+
+
+def defaults(c):
+  """The chapter's MLP GAN (W2); arch='conv' is DCGAN: g_hidden = (channels at H/4, channels at
+  H/2), d_hidden = conv channels. `optim` trains G, `d_optim` D."""
+  c.model.arch = "mlp"            # or 'conv' (DCGAN)
+  c.model.conditional = False     # class-conditional: label embedding in G, projection D
+  c.model.spectral_norm = False   # spectral normalisation of every layer of D
+  c.model.latents = 100
+  c.model.g_hidden = (256, 512, 1024)
+  c.model.d_hidden = (1024, 512, 256)
+  c.model.loss = "ns"            # 'ns' (the seed's BCE), 'hinge' or 'wgan-gp'
+  c.model.gp_weight = 10.0       # wgan-gp only
+  c.model.d_steps = 1            # discriminator updates per generator update
+  c.model.ema_decay = 0.999      # samples come from the EMA of G
+  c.model.eval_samples = 2500
+  c.model.classifier = ""        # evaluate's default feature network (a classifier workdir)
+  c.d_optim = default_optim()
+
+
+@register("gan", defaults=defaults)
 def build(config, info) -> Method:
-  return build_with_updates(config, info)[0]
+  return build_parts(config, info).method

@@ -73,8 +73,9 @@ class Checkpointer:
     for step in reversed(self.steps()):
       try:
         meta = self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
-      except Exception:  # An unreadable meta: the checksum check below fails and says so.
-        meta = {}
+      except Exception as e:  # orbax raises many types for unreadable files
+        skipped.append((step, f"its checksum record could not be read ({type(e).__name__})", True))
+        continue
       if meta.get("structure", expected) != expected:
         skipped.append((step, "it holds differently shaped parameters than this code builds", False))
         continue
@@ -95,8 +96,11 @@ class Checkpointer:
       step, problem, _ = next(x for x in skipped if not x[2])
       raise InputError(f"no checkpoint in {self.directory} could be restored (step {step}: "
                        f"{problem}): the code or config may not match this run")
-    for bad_step, problem, _ in skipped:
-      self._set_aside(bad_step, problem, move_aside)
+    if skipped:   # every checkpoint corrupt: stop, move nothing, never retrain silently
+      step, problem, _ = skipped[0]
+      raise InputError(f"none of the {len(skipped)} checkpoint(s) in {self.directory} verifies "
+                       f"(newest, step {step}: {problem}): restore them from a backup, or move "
+                       f"them away to retrain from step 0")
     return None
 
   def _set_aside(self, step: int, problem: str, move: bool):

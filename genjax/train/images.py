@@ -1,6 +1,6 @@
 """Sample pictures: image grids and 2-D point densities as PNG."""
+import io
 import math
-import os
 
 import numpy as np
 from PIL import Image
@@ -35,8 +35,11 @@ def picture(samples: np.ndarray) -> np.ndarray:
 
 
 def save_png(path: str, image: np.ndarray, scale: int = 1):
-  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  """Writes the PNG atomically: a reader never sees half a picture."""
+  from genjax.train.workdir import atomic_write
   img = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
   if scale > 1:
     img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-  img.save(path)
+  buffer = io.BytesIO()
+  img.save(buffer, format="PNG")
+  atomic_write(path, buffer.getvalue())

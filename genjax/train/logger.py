@@ -10,14 +10,36 @@ from absl import logging
 
 
 class MetricWriter:
+  """Appends to `metrics.jsonl` and TensorBoard. A run resumed at step s first drops what was
+  logged after s (rows of metrics.jsonl rewritten atomically; TensorBoard purges events from
+  step s + 1 on), so each step appears once whatever the crashes in between."""
 
-  def __init__(self, workdir: str, enabled: bool = True):
+  def __init__(self, workdir: str, enabled: bool = True, resume_step: int = 0):
     self.enabled = enabled
     self._jsonl = os.path.join(workdir, "metrics.jsonl")
     self._tb = None
     if enabled:
       from tensorboardX import SummaryWriter  # Imported lazily: only the chief writes.
-      self._tb = SummaryWriter(os.path.join(workdir, "tensorboard"), flush_secs=30)
+      tb_dir = os.path.join(workdir, "tensorboard")
+      purge = resume_step + 1 if os.path.isdir(tb_dir) and os.listdir(tb_dir) else None
+      self._drop_rows_after(resume_step)
+      self._tb = SummaryWriter(tb_dir, flush_secs=30, purge_step=purge)
+
+  def _drop_rows_after(self, step: int):
+    if not os.path.exists(self._jsonl):
+      return
+    with open(self._jsonl) as f:
+      lines = f.read().splitlines()
+    kept = []
+    for line in lines:
+      try:
+        if json.loads(line)["step"] <= step:
+          kept.append(line)
+      except (ValueError, KeyError, TypeError):   # a row cut short by a crash
+        pass
+    if len(kept) != len(lines):
+      from genjax.train.workdir import atomic_write
+      atomic_write(self._jsonl, "".join(l + "\n" for l in kept).encode())
 
   def scalars(self, step: int, values: Dict[str, float]):
     if not self.enabled:

@@ -14,13 +14,20 @@ A family is a *method*: four pure functions over a state pytree.
   eval_step(state, batch, rng) -> metrics
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and
       averages over the whole evaluation split.
-  sample(state, rng, n) -> (n, *data_shape) array in model space (e.g. [0,1] or [-1,1])
-      (None for a family that does not generate, e.g. the feature classifiers).
+  sample(state, rng, n, labels=None) -> (n, *data_shape) array in model space (e.g. [0,1]
+      or [-1,1]); `labels` (n,) int32 are the classes a `conditional` method draws (None: the
+      method's default). The trainer calls it `config.sample_chunk` samples at a time.
+      (None for a family that does not generate, e.g. the feature classifiers.)
   pictures(state, x, rng) -> {name: (rows, cols, *data_shape)} (optional): pictures made
       from a few preprocessed eval images x, e.g. reconstructions or latent interpolations.
 `protocol` (optional) is a dict stated in every evaluation report: the estimator, its k, units.
 `sample_metrics(samples) -> {name: float}` (optional) scores `model.eval_samples` samples
 (default 2 500) at every evaluation, e.g. a GAN's mode coverage.
+
+`resumable_fields` names the family's config fields that may change when a run resumes
+(evaluation-only settings such as an IWAE's k); `register(name, defaults=fn)` gives the
+family's config fields and their defaults (`fn(config)` adds them), onto which a saved run's
+config is merged.
 
 `state_specs(state)`, if given, returns a PartitionSpec pytree: leaves with `P(AXIS)` are
 per-device (e.g. an RBM's persistent chains, their leading axis split across devices),
@@ -28,7 +35,7 @@ everything else is replicated. Randomness arrives as keys derived from (seed, st
 `device_rng` where noise must differ between devices.
 """
 import dataclasses
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import jax
 import optax
@@ -49,6 +56,8 @@ class Method:
   protocol: Optional[Dict[str, object]] = None
   sample_metrics: Optional[Callable[..., Dict[str, float]]] = None
   state_specs: Optional[Callable[[State], Any]] = None
+  resumable_fields: Tuple[str, ...] = ()
+  conditional: bool = False
 
 
 @struct.dataclass
@@ -58,6 +67,18 @@ class NetworkState:
   params: dict
   opt_state: optax.OptState
 
+  def apply_gradients(self, tx: optax.GradientTransformation, grads, **changes):
+    """One optimiser update with `grads` averaged over the data axis; step + 1."""
+    params, opt_state = apply_gradients(tx, self.params, self.opt_state, grads)
+    return self.replace(step=self.step + 1, params=params, opt_state=opt_state, **changes)
+
+
+def apply_gradients(tx: optax.GradientTransformation, params, opt_state, grads):
+  """(params, opt_state) after one update with `grads` averaged over the data axis (call
+  inside a per-device step): the one optimiser update every family shares."""
+  updates, opt_state = tx.update(jax.lax.pmean(grads, AXIS), opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
 
 def device_rng(rng):
   """A key that differs on each device of the data axis (call inside a per-device step)."""
@@ -65,20 +86,33 @@ def device_rng(rng):
 
 
 _BUILDERS: Dict[str, Callable] = {}
+_DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
 FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier")
 
 
-def register(name: str):
-  """Decorator: `@register('autoencoder') def build(config, info) -> Method`."""
+def register(name: str, defaults: Optional[Callable] = None):
+  """Decorator: `@register('autoencoder', defaults=fn) def build(config, info) -> Method`;
+  `defaults(config)` adds the family's config fields with their default values."""
   def wrap(builder):
     _BUILDERS[name] = builder
+    if defaults is not None:
+      _DEFAULTS[name] = defaults
     return builder
   return wrap
 
 
-def builders() -> Dict[str, Callable]:
+def _import_families():
   import importlib
   for module in FAMILIES:
     importlib.import_module(module)
+
+
+def builders() -> Dict[str, Callable]:
+  _import_families()
   return _BUILDERS
+
+
+def family_defaults() -> Dict[str, Callable]:
+  _import_families()
+  return _DEFAULTS

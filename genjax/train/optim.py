@@ -1,17 +1,24 @@
 """Optimisers from config, shared by every family."""
 import optax
 
+from genjax.train.method import apply_gradients  # noqa: F401  (the shared update, re-exported)
+
 from genjax.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+MAX_LR = 10.0   # a rate above this is a typo (1e12 trains on with finite, meaningless losses)
 SCHEDULES = ("constant", "cosine")
 
 
 def validate(cfg, field="optim"):
   if cfg.name not in OPTIMIZERS:
     raise ConfigError(f"{field}.name", cfg.name, "one of " + ", ".join(OPTIMIZERS))
-  if not cfg.lr > 0:
-    raise ConfigError(f"{field}.lr", cfg.lr, "a positive learning rate")
+  if not 0 < cfg.lr <= MAX_LR:
+    raise ConfigError(f"{field}.lr", cfg.lr, f"a positive learning rate of at most {MAX_LR:g}")
+  if not (0.0 <= cfg.b1 < 1.0 and 0.0 <= cfg.b2 < 1.0):
+    raise ConfigError(f"{field}.b1", (cfg.b1, cfg.b2), "Adam's b1 and b2 in [0, 1)")
+  if cfg.weight_decay < 0:
+    raise ConfigError(f"{field}.weight_decay", cfg.weight_decay, "a non-negative decay")
   if cfg.schedule not in SCHEDULES:
     raise ConfigError(f"{field}.schedule", cfg.schedule, "one of " + ", ".join(SCHEDULES))
   if cfg.decay_steps < 0:

@@ -29,22 +29,33 @@ def state_specs(method: Method, state):
   return method.state_specs(state)
 
 
+def model_batch(preprocess, batch, rng):
+  """The batch a method sees: `x` preprocessed (with this device's noise), `levels` the
+  integer levels as categorical targets (see `genjax.data.integer_levels`), `label` if any."""
+  x = preprocess(batch["x"], device_rng(rng))
+  out = dict(batch, x=x)
+  levels = preprocess.levels(batch["x"], x)
+  if levels is not None:
+    out["levels"] = levels
+  return out
+
+
 def per_device_train_step(method: Method, preprocess):
-  """(state, raw batch, rng) -> (state, device-averaged metrics), for ONE device."""
+  """(state, raw batch, rng) -> (state, device-averaged metrics), for ONE device. The method
+  gets the same key on every device (`device_rng` makes per-device noise from it)."""
   def step(state, batch, rng):
     rng_data, rng_model = jax.random.split(rng)
-    batch = dict(batch, x=preprocess(batch["x"], device_rng(rng_data)))
-    state, metrics = method.train_step(state, batch, rng_model)
+    state, metrics = method.train_step(state, model_batch(preprocess, batch, rng_data), rng_model)
     return state, jax.lax.pmean(metrics, AXIS)
   return step
 
 
 def per_device_eval_step(method: Method, preprocess):
-  """(state, raw batch, mask, rng) -> ({metric: masked sum over all devices}, count)."""
+  """(state, raw batch, mask, rng) -> ({metric: masked sum over all devices}, count). The key
+  convention is the train step's."""
   def step(state, batch, mask, rng):
-    rng_data, rng_model = jax.random.split(device_rng(rng))
-    batch = dict(batch, x=preprocess(batch["x"], rng_data))
-    per_example = method.eval_step(state, batch, rng_model)
+    rng_data, rng_model = jax.random.split(rng)
+    per_example = method.eval_step(state, model_batch(preprocess, batch, rng_data), rng_model)
     sums = {k: jnp.sum(v * mask) for k, v in per_example.items()}
     return jax.lax.psum(sums, AXIS), jax.lax.psum(jnp.sum(mask), AXIS)
   return step
@@ -60,7 +71,9 @@ class Compiled:
 
     def init(rng, batch):
       rng_data, rng_model = jax.random.split(rng)
-      return method.init(rng_model, dict(batch, x=preprocess(batch["x"], rng_data)))
+      x = preprocess(batch["x"], rng_data)
+      levels = preprocess.levels(batch["x"], x)
+      return method.init(rng_model, dict(batch, x=x, **({} if levels is None else {"levels": levels})))
 
     shapes = jax.eval_shape(init, jax.random.key_data(jax.random.key(0)), example_batch)
     self.specs = state_specs(method, shapes)
@@ -96,11 +109,12 @@ class Compiled:
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
-    if method.sample is not None:
-      self.sample = jax.jit(method.sample, static_argnums=2)
     if method.pictures is not None:
       self.pictures = jax.jit(lambda state, x, rng: method.pictures(
           state, preprocess(x, rng), rng))
+    if method.sample is not None:
+      # sample(state, rng, n, labels): n is static; labels None or (n,) int32
+      self.sample = jax.jit(method.sample, static_argnums=2)
 
   def put_batch(self, local_batch):
     """This process's rows -> one global array sharded over the data axis."""

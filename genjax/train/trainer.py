@@ -1,16 +1,16 @@
 """The one training loop, for every family.
 
-`train(config, workdir)` validates the config, loads the data, builds the family's
-method, compiles its steps once, resumes from the newest good checkpoint in `workdir`,
-and trains: the host feeds batches and only syncs every `log_every` steps (progress line,
+`train(config, workdir)` validates the config, takes the workdir's lock, checks that the
+workdir's run is this one, loads the data, builds the family's method, compiles its steps
+once, resumes from the newest good checkpoint, records the accepted config, and trains: the
+host sends only the step number and syncs every `log_every` steps (progress line,
 `metrics.jsonl`, TensorBoard), saves every `checkpoint_every` steps, at the end and on
 SIGTERM/SIGINT, evaluates on `data.eval_split`, and writes sample grids under `samples/`.
 """
 import contextlib
-import json
 import os
 import signal
-from typing import Dict
+from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -19,26 +19,26 @@ import numpy as np
 
 from genjax import data as gdata
 from genjax.errors import ConfigError, InputError
-from genjax.train import images, logger
+from genjax.train import defaults, images, keys, logger, workdir as wd
 from genjax.train.checkpoint import Checkpointer
 from genjax.train.method import Method, builders
 from genjax.train.parallel import Compiled, make_mesh
-
-# Fields that may change between a run and its resumption; all others must match.
-RUN_LENGTH_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
-                     "eval_every", "sample_every", "num_samples", "block_every",
-                     "data.manual_dir", "data.data_dir", "data.download", "model.eval_k",
-                     "model.eval_chunk", "model.eval_samples", "model.classifier")
 
 
 class Diverged(RuntimeError):
   """A non-finite loss or state: the run stops, keeping its last good checkpoint."""
 
 
+class Stopped(RuntimeError):
+  """A signal stopped a multi-run experiment after saving; the same command resumes it."""
+
+
 def validate(config, num_devices=None) -> gdata.Info:
   """Checks every config field the run depends on; nothing is read or compiled yet."""
+  if not (isinstance(config.seed, int) and config.seed >= 0):
+    raise ConfigError("seed", config.seed, "a non-negative integer")
   for field in ("batch_size", "eval_batch_size", "num_steps", "log_every", "checkpoint_every",
-                "keep_checkpoints", "num_samples", "block_every"):
+                "keep_checkpoints", "num_samples", "block_every", "sample_chunk"):
     if not (isinstance(config[field], int) and config[field] > 0):
       raise ConfigError(field, config[field], "a positive integer")
   for field in ("eval_every", "sample_every"):
@@ -60,17 +60,21 @@ def build_method(config, info) -> Method:
   return registry[config.model.name](config, info)
 
 
-def check_resumable(config, workdir):
+def _with_defaults(saved: dict) -> dict:
+  """A saved config merged onto today's defaults for its model."""
+  name = saved["model"]["name"]
+  base = defaults.for_model(name) if name in builders() else defaults.base()
+  return wd.merge(base.to_dict(), saved)
+
+
+def check_resumable(config, workdir: str, method: Method):
   """A workdir holds one run: resuming it with a different model, data or optimiser is an error."""
-  path = os.path.join(workdir, "config.json")
+  saved = wd.read_saved(workdir)
   checkpoints = os.path.join(workdir, "checkpoints")
-  if not (os.path.exists(path) and os.path.isdir(checkpoints) and os.listdir(checkpoints)):
+  if not (saved and os.path.isdir(checkpoints) and os.listdir(checkpoints)):
     return
-  with open(path) as f:
-    saved = _flatten(json.load(f))
-  now = _flatten(json.loads(config.to_json_best_effort()))
-  changed = [k for k in sorted(set(saved) | set(now))
-             if k not in RUN_LENGTH_FIELDS and saved.get(k) != now.get(k)]
+  changed, saved, now = wd.changed_fields(_with_defaults(saved), config,
+                                          wd.RESUMABLE_FIELDS + tuple(method.resumable_fields))
   if changed:
     k = changed[0]
     raise InputError(f"--workdir={workdir} holds a run with config.{k}={saved.get(k)!r}, not "
@@ -78,36 +82,14 @@ def check_resumable(config, workdir):
                      f"or the run's own config to resume it")
 
 
-def save_config(config, workdir):
-  if jax.process_index() == 0:
-    os.makedirs(workdir, exist_ok=True)
-    with open(os.path.join(workdir, "config.json"), "w") as f:
-      f.write(config.to_json_best_effort(indent=2))
-
-
-def load_config(workdir) -> ml_collections.ConfigDict:
-  """The config a workdir was trained with (for sampling and evaluation)."""
-  path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+  """The config a workdir was trained with, merged onto today's defaults (for sampling and
+  evaluation)."""
+  wd.check_workdir(workdir)
+  saved = wd.read_saved(workdir)
+  if not saved:
     raise InputError(f"--workdir={workdir} has no config.json: expected a directory written by experiments.train")
-  with open(path) as f:
-    return ml_collections.ConfigDict(_lists_to_tuples(json.load(f)))
-
-
-def _lists_to_tuples(d):
-  if isinstance(d, dict):
-    return {k: _lists_to_tuples(v) for k, v in d.items()}
-  return tuple(d) if isinstance(d, list) else d
-
-
-def _flatten(d, prefix=""):
-  out = {}
-  for k, v in d.items():
-    if isinstance(v, dict):
-      out.update(_flatten(v, f"{prefix}{k}."))
-    else:
-      out[f"{prefix}{k}"] = tuple(v) if isinstance(v, list) else v
-  return out
+  return wd.to_config(_with_defaults(saved))
 
 
 def check_batch_fits(config, train_split):
@@ -140,12 +122,14 @@ class Run:
     restored = self.checkpoints.restore_latest(self.compiled.abstract_state)
     if restored is not None:
       return restored
-    return 0, self.compiled.init(jax.random.fold_in(self.rng, -1 % 2**31), self.batches(0))
+    return 0, self.compiled.init(keys.stream(self.rng, "init"), self.batches(0))
 
-  def evaluate(self, state, split=None) -> Dict[str, float]:
+  def evaluate(self, state, split=None, seed: Optional[int] = None) -> Dict[str, float]:
+    """Per-example metrics averaged over `split`, then the method's sample metrics. `seed`
+    picks the evaluation's random draws (default: the run's seed)."""
     split = split or self.config.data.eval_split
+    rng = keys.stream(self.rng if seed is None else jax.random.PRNGKey(seed), "eval")
     totals, count = {}, 0.0
-    rng = jax.random.fold_in(self.rng, 2**31 - 2)
     for i, (batch, mask) in enumerate(gdata.eval_batches(
         self.splits[split], self.config.eval_batch_size, jax.process_index(), jax.process_count())):
       sums, n = self.compiled.eval_step(state, self.compiled.put_batch(batch),
@@ -156,12 +140,30 @@ class Run:
     results = {k: v / count for k, v in totals.items()}
     if self.method.sample_metrics is not None:
       n = self.config.model.get("eval_samples", 2500)
-      results.update(self.method.sample_metrics(self.samples(state, n, seed=2**31 - 3)))
+      samples = self.samples(state, n, key=keys.stream(rng, "eval_samples"))
+      results.update(self.method.sample_metrics(samples))
     return results
 
-  def samples(self, state, n: int, seed: int = 0) -> np.ndarray:
-    """n samples in model space, on the host."""
-    return np.asarray(jax.device_get(self.compiled.sample(state, jax.random.PRNGKey(seed), n)))
+  def default_labels(self, n: int) -> Optional[np.ndarray]:
+    """The classes a conditional model draws when none are given: 0, 1, ..., K-1, 0, ..."""
+    return np.arange(n) % self.info.num_classes if self.method.conditional else None
+
+  def samples(self, state, n: int, seed: int = 0, labels=None, key=None) -> np.ndarray:
+    """n samples in model space, on the host, drawn `config.sample_chunk` at a time (chunk i
+    with fold_in(key, i)), each chunk one call of the method's compiled `sample`."""
+    key = keys.stream(jax.random.PRNGKey(seed), "sample") if key is None else key
+    if labels is None:
+      labels = self.default_labels(n)
+    chunk = min(self.config.sample_chunk, n)
+    out = []
+    for i, start in enumerate(range(0, n, chunk)):
+      size = min(chunk, n - start)
+      part = None
+      if labels is not None:   # a short last chunk is padded, so `sample` compiles once
+        part = jnp.asarray(np.resize(np.asarray(labels[start:start + size]), chunk), jnp.int32)
+      out.append(np.asarray(jax.device_get(
+          self.compiled.sample(state, jax.random.fold_in(key, i), chunk, part)))[:size])
+    return np.concatenate(out)
 
   def method_pictures(self, state, n: int = 32) -> Dict[str, np.ndarray]:
     """The method's own pictures (reconstructions, interpolations, ...) of n eval images,
@@ -170,7 +172,7 @@ class Run:
       return {}
     split = self.splits[self.config.data.eval_split]
     x = split.x[np.linspace(0, len(split) - 1, n).astype(int)]
-    pics = jax.device_get(self.compiled.pictures(state, x, jax.random.PRNGKey(0)))
+    pics = jax.device_get(self.compiled.pictures(state, x, keys.stream(self.rng, "pictures")))
     return {name: images.grid(gdata.to_unit_interval(p.reshape((-1,) + p.shape[2:]), self.config.data),
                               cols=p.shape[1]) for name, p in pics.items()}
 
@@ -200,89 +202,126 @@ def _stop_on_signals():
       signal.signal(s, h)
 
 
-def train(config, workdir: str, mesh=None) -> Dict[str, float]:
-  """Trains (or resumes) the run in `workdir`; returns the final eval metrics."""
-  logger.quiet_libraries()
-  mesh = mesh or make_mesh()
-  info = validate(config, mesh.size)
-  check_resumable(config, workdir)
-  run = Run(config, workdir, info, mesh)
-  save_config(config, workdir)
-  chief = jax.process_index() == 0
-  writer = logger.MetricWriter(workdir, enabled=chief)
-  step, state = run.initial_state()
-  if step:
-    logger.log(f"resumed from the checkpoint at step {step} in {run.checkpoints.directory}")
-  block = jax.default_backend() == "cpu" and mesh.size > 1
-  progress = logger.Progress(step, config.num_steps)
-  pending = []  # (step, device metrics) since the last log line.
+class _Session:
+  """One training session of a run, from its initial state to num_steps or a signal."""
 
-  def flush(step):
+  def __init__(self, run: Run, step: int, state, mesh):
+    self.run, self.config, self.step, self.state = run, run.config, step, state
+    self.chief = jax.process_index() == 0
+    self.writer = logger.MetricWriter(run.workdir, enabled=self.chief, resume_step=step)
+    self.progress = logger.Progress(step, self.config.num_steps)
+    self.block = jax.default_backend() == "cpu" and mesh.size > 1
+    self.pending = []  # (step, device metrics) since the last log line
+
+  def _last_good(self) -> str:
+    steps = self.run.checkpoints.steps()
+    return f"the last good checkpoint (step {max(steps)})" if steps else "no checkpoint (none was saved yet)"
+
+  def flush(self):
     """Syncs with the device: checks the pending losses, then logs their mean."""
-    host = jax.device_get([m for _, m in pending])
-    for (s, _), m in zip(pending, host):
+    host = jax.device_get([m for _, m in self.pending])
+    for (s, _), m in zip(self.pending, host):
       bad = [k for k, v in m.items() if not np.isfinite(v)]
       if bad:
-        raise Diverged(f"{bad[0]} is {m[bad[0]]} at step {s + 1}; stopped, keeping the last good "
-                       f"checkpoint (step {max(run.checkpoints.steps(), default=0)})")
+        raise Diverged(f"{bad[0]} is {m[bad[0]]} at step {s + 1}; stopped, keeping {self._last_good()}")
     if host:
       means = {k: float(np.mean([m[k] for m in host])) for k in host[0]}
-      means.update(progress.update(step))
-      logger.log(progress.line(step, means))
-      writer.scalars(step, {f"train/{k}": v for k, v in means.items()})
-    pending.clear()
+      means.update(self.progress.update(self.step))
+      logger.log(self.progress.line(self.step, means))
+      self.writer.scalars(self.step, {f"train/{k}": v for k, v in means.items()})
+    self.pending.clear()
 
-  def save(step):
-    flush(step)
-    if not bool(_all_finite(state)):
-      raise Diverged(f"the state holds non-finite values at step {step}; stopped, keeping the "
-                     f"last good checkpoint (step {max(run.checkpoints.steps(), default=0)})")
-    run.checkpoints.save(step, state)
+  def save(self):
+    self.flush()
+    if not bool(_all_finite(self.state)):
+      raise Diverged(f"the state holds non-finite values at step {self.step}; stopped, keeping "
+                     f"{self._last_good()}")
+    self.run.checkpoints.save(self.step, self.state)
 
-  def write_samples(step):
-    pics = run.method_pictures(state)
-    if run.method.sample is not None:
-      pics["samples"] = run.picture(run.samples(state, config.num_samples, seed=step))
+  def evaluate(self):
+    results = self.run.evaluate(self.state)
+    self.writer.scalars(self.step, {f"eval/{k}": v for k, v in results.items()})
+    return results
+
+  def write_samples(self):
+    pics = self.run.method_pictures(self.state)
+    if self.run.method.sample is not None:
+      pics["samples"] = self.run.picture(self.run.samples(self.state, self.config.num_samples,
+                                                          seed=self.step))
     for tag, pic in pics.items():
-      if chief:
+      if self.chief:
         name = "" if tag == "samples" else f"{tag}_"
-        images.save_png(os.path.join(workdir, "samples", f"{name}step_{step:08d}.png"), pic)
-        writer.image(step, tag, pic)
+        images.save_png(os.path.join(self.run.workdir, "samples", f"{name}step_{self.step:08d}.png"), pic)
+        self.writer.image(self.step, tag, pic)
 
-  # The training split stays on device; per epoch the host sends its permutation.
-  resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
-  epoch, perm = None, None
+  def train(self, stop) -> None:
+    """The hot loop: the split stays on device, per epoch the host sends its permutation and
+    per step only the step number."""
+    c, run = self.config, self.run
+    resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
+    epoch, perm = None, None
+    while self.step < c.num_steps and not stop:
+      if self.step // run.batches.steps_per_epoch != epoch:
+        epoch = self.step // run.batches.steps_per_epoch
+        perm = run.compiled.put_replicated(run.batches.permutation(epoch).astype(np.int32))
+      self.state, metrics = run.compiled.train_step_resident(
+          self.state, resident, perm, run.rng, jax.device_put(np.int32(self.step)))
+      self.pending.append((self.step, metrics))
+      self.step += 1
+      if self.block and self.step % c.block_every == 0:
+        jax.block_until_ready(metrics)   # XLA's CPU collectives abort when many steps are queued
+      self.at_step_end()
+
+  def at_step_end(self):
+    c, s = self.config, self.step
+    if s % c.log_every == 0:
+      self.flush()
+    if s % c.checkpoint_every == 0:
+      self.save()
+    if c.eval_every and s % c.eval_every == 0 and s < c.num_steps:
+      self.evaluate()
+    if c.sample_every and s % c.sample_every == 0 and s < c.num_steps:
+      self.write_samples()
+
+  def close(self):
+    self.writer.close()
+
+
+def train(config, workdir: str, mesh=None) -> Dict[str, float]:
+  """Trains (or resumes) the run in `workdir`; returns the final eval metrics ({} when a
+  signal stopped it)."""
+  logger.quiet_libraries()
+  wd.check_workdir(workdir)
+  mesh = mesh or make_mesh()
+  info = validate(config, mesh.size)
+  chief = jax.process_index() == 0
+  with (wd.locked(workdir) if chief else contextlib.nullcontext()):
+    check_resumable(config, workdir, build_method(config, info))
+    run = Run(config, workdir, info, mesh)
+    try:
+      step, state = run.initial_state()
+      if chief:
+        wd.save_config(config, workdir)   # only once the run is accepted
+      return _train_session(run, step, state, mesh)
+    finally:
+      run.checkpoints.close()
+
+
+def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
+  if step:
+    logger.log(f"resumed from the checkpoint at step {step} in {run.checkpoints.directory}")
+  session = _Session(run, step, state, mesh)
   try:
     with _stop_on_signals() as stop:
-      while step < config.num_steps and not stop:
-        if step // run.batches.steps_per_epoch != epoch:
-          epoch = step // run.batches.steps_per_epoch
-          perm = run.compiled.put_replicated(run.batches.permutation(epoch).astype(np.int32))
-        state, metrics = run.compiled.train_step_resident(state, resident, perm, run.rng,
-                                                          np.int32(step))
-        pending.append((step, metrics))
-        step += 1
-        if block and step % config.block_every == 0:
-          # XLA's CPU collectives abort when many multi-device steps are queued.
-          jax.block_until_ready(metrics)
-        if step % config.log_every == 0:
-          flush(step)
-        if step % config.checkpoint_every == 0:
-          save(step)
-        if config.eval_every and step % config.eval_every == 0 and step < config.num_steps:
-          writer.scalars(step, {f"eval/{k}": v for k, v in run.evaluate(state).items()})
-        if config.sample_every and step % config.sample_every == 0 and step < config.num_steps:
-          write_samples(step)
-      save(step)
-      if stop:
-        logger.log(f"signal {stop[0]} received: saved step {step} and stopped")
-        return {}
-    results = run.evaluate(state)
-    writer.scalars(step, {f"eval/{k}": v for k, v in results.items()})
-    logger.log(f"eval on '{config.data.eval_split}' at step {step}: " +
+      session.train(stop)
+      session.save()
+    if stop:
+      logger.log(f"signal {stop[0]} received: saved step {session.step} and stopped")
+      return {}
+    results = session.evaluate()
+    logger.log(f"eval on '{run.config.data.eval_split}' at step {session.step}: " +
                "  ".join(f"{k} {v:.4f}" for k, v in results.items()))
-    write_samples(step)
+    session.write_samples()
     return results
   finally:
-    writer.close()
-    run.checkpoints.close()
+    session.close()

@@ -88,7 +88,21 @@ def make_likelihood(config, info):
   return log_prob, mean
 
 
-@register("vae")
+def defaults(c):
+  """W3's MLP (784-512-256 -> 32 latents -> 256-512-784), Bernoulli likelihood, the ELBO."""
+  c.model.arch = "mlp"
+  c.model.latents = 32
+  c.model.hidden = (512, 256)    # mlp: encoder widths (decoder mirrors); conv: the two conv widths
+  c.model.likelihood = "bernoulli"   # or 'logistic' (discretised, for grey levels)
+  c.model.objective = "elbo"     # or 'iwae' (trains the IWAE-k bound)
+  c.model.k = 1                  # importance samples for objective='iwae'
+  c.model.beta = 1.0             # KL weight (beta-VAE); 1.0 is the ELBO
+  c.model.kl = "analytic"        # or 'mc' (single-sample estimate)
+  c.model.eval_k = 100           # IWAE samples in training-time evals; experiments.evaluate uses --k=5000
+  c.model.eval_chunk = 100       # samples per chunk: memory is O(eval_chunk * eval_batch_size)
+
+
+@register("vae", defaults=defaults)
 def build(config, info) -> Method:
   validate(config, info)
   m = config.model
@@ -117,14 +131,11 @@ def build(config, info) -> Method:
 
   def train_step(state, batch, rng):
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"], device_rng(rng))
-    grads = jax.lax.pmean(grads, AXIS)
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
-    return state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                         opt_state=opt_state), metrics
+    return state.apply_gradients(tx, grads), metrics
 
   def eval_step(state, batch, rng):
     x, mdl = batch["x"], model(state.params)
-    r_elbo, r_iwae = jax.random.split(rng)
+    r_elbo, r_iwae = jax.random.split(device_rng(rng))
     bound, log_px_z, kl = objectives.elbo(mdl, x, r_elbo)
     chunk = min(m.eval_chunk, m.eval_k)
     log_px = objectives.iwae_chunked(mdl, x, r_iwae, m.eval_k, chunk)
@@ -136,7 +147,7 @@ def build(config, info) -> Method:
     out = decoder.apply({"params": params["decoder"]}, z)
     return decoder_mean(out).reshape((z.shape[0],) + tuple(info.shape))
 
-  def sample(state, rng, n):
+  def sample(state, rng, n, labels=None):
     """Decoder means at z ~ p(z) (the usual picture; pixel noise would only add grain)."""
     return decode_mean(state.params, jax.random.normal(rng, (n, m.latents)))
 
@@ -155,7 +166,8 @@ def build(config, info) -> Method:
     return pics
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
-                pictures=pictures, protocol=protocol(config))
+                pictures=pictures, protocol=protocol(config),
+                resumable_fields=("model.eval_k", "model.eval_chunk"))
 
 
 def _pairs(x, x_hat):

@@ -63,11 +63,12 @@ def test_the_seeds_networks():
 
 
 def test_a_d_step_changes_only_d_a_g_step_only_g_and_one_compiled_step_does_both():
-  from genjax.gan.method import build_with_updates
+  from genjax.gan.method import build_parts
   config = load_config("gan_toy2d")
   config.model.d_steps = 2
   info = trainer.validate(config, 1)
-  method, d_update, g_update, _ = build_with_updates(config, info)
+  gan = build_parts(config, info)
+  method, d_update, g_update = gan.method, gan.d_update, gan.g_update
   batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
   c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
                         parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)

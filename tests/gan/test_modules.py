@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax import data as gdata
-from genjax.gan.method import build_with_updates
+from genjax.gan.method import build_parts
 from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, depth_to_space
 from genjax.train import parallel, trainer
 from tests.conftest import load_config
@@ -62,13 +62,13 @@ def test_conditional_generator_depends_on_the_label_and_samples_are_per_example(
   config.data.name = "mnist_like"
   config.model.g_hidden, config.model.d_hidden = (8, 4), (4, 8)
   info = trainer.validate(config, 1)
-  method, _, _, sample_classes = build_with_updates(config, info)
+  method = build_parts(config, info).method
   batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
   c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
                         parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)
   state = c.init(jax.random.PRNGKey(0), batches(0))
   key = jax.random.PRNGKey(2)
-  zeros, threes = (sample_classes(state, key, jnp.full((5,), k)) for k in (0, 3))
+  zeros, threes = (method.sample(state, key, 5, jnp.full((5,), k)) for k in (0, 3))
   assert zeros.shape == (5, 28, 28, 1) and not np.allclose(zeros, threes)
   # BatchNorm uses standing statistics when sampling, so a sample does not depend on the others
   # in its batch: G(z) row by row equals G on the whole batch.

@@ -1,0 +1,67 @@
+"""Every config field and its default: the trainer's, the data's, the optimiser's, and each
+family's own (`register(name, defaults=...)`). Experiment configs start from `for_model`;
+a saved run's config is merged onto it, so a run from before a field existed still loads."""
+import ml_collections
+
+
+def base() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.seed = 0
+  c.batch_size = 128
+  c.eval_batch_size = 512
+  c.num_steps = 10_000
+  c.log_every = 500            # host syncs only here: progress line, metrics.jsonl, TensorBoard
+  c.checkpoint_every = 2_000
+  c.keep_checkpoints = 3
+  c.eval_every = 0             # 0: evaluate at the end only
+  c.sample_every = 0           # 0: sample grid at the end only
+  c.num_samples = 64
+  c.block_every = 1            # CPU with several devices: wait for every Nth step
+  c.sample_chunk = 1000        # samples drawn per call of the method's sample (memory, not results)
+
+  c.data = ml_collections.ConfigDict()
+  c.data.name = "mnist"
+  c.data.manual_dir = ""       # folder with the raw files: prepare offline (TFDS checks checksums)
+  c.data.data_dir = ""         # TFDS data dir; '' = TFDS default (~/tensorflow_datasets)
+  c.data.download = False      # never download unless asked
+  c.data.train_split = "train"
+  c.data.eval_split = "test"
+  c.data.scale = "[0,1]"       # '[0,1]' or '[-1,1]'
+  c.data.binarize = "none"     # 'none', 'dynamic' (resampled each step) or 'threshold' (0.5)
+  c.data.dequantize = False    # uniform dequantisation: (x + u) / 256
+  c.data.train_subset = 0      # >0: a class-balanced random subset of the train split this big
+  c.data.subset_seed = 0
+  c.data.augment_with = ""     # an .npz of extra labelled training images (x uint8, label)
+  c.data.toy2d_train_size = 100_000
+  c.data.toy2d_test_size = 10_000
+  c.data.toy2d_seed = 0
+
+  c.model = ml_collections.ConfigDict()
+  c.model.name = ""
+  c.optim = optim()
+  return c
+
+
+def optim() -> ml_collections.ConfigDict:
+  o = ml_collections.ConfigDict()
+  o.name = "adam"
+  o.lr = 1e-3
+  o.b1 = 0.9
+  o.b2 = 0.999
+  o.weight_decay = 0.0
+  o.grad_clip = 0.0
+  o.momentum = 0.0         # sgd only
+  o.schedule = "constant"  # or 'cosine': lr decays to 0 over optim.decay_steps
+  o.decay_steps = 0        # 0: over the run's num_steps
+  return o
+
+
+def for_model(name: str) -> ml_collections.ConfigDict:
+  """The base config with model `name`'s family fields and their defaults."""
+  from genjax.train.method import family_defaults
+  c = base()
+  c.model.name = name
+  hook = family_defaults().get(name)
+  if hook is not None:
+    hook(c)
+  return c

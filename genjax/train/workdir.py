@@ -1,0 +1,137 @@
+"""A workdir holds one run: its config, a lock while it trains, files written atomically.
+
+`config.json` is written once the run is accepted (after the resumability check and a
+checkpoint restore that worked), atomically, with every path resolved, so a workdir can be
+evaluated from any directory. Reading it merges it onto today's defaults, so a run saved
+before a field existed still loads.
+"""
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from typing import Iterable
+
+import ml_collections
+
+from genjax.errors import InputError
+
+CONFIG = "config.json"
+LOCK = "lock"
+# Fields that may change between a run and its resumption (its length, its cadence and where
+# its files are); a family adds its evaluation-only fields (`Method.resumable_fields`).
+RESUMABLE_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
+                    "eval_every", "sample_every", "num_samples", "block_every", "sample_chunk",
+                    "data.manual_dir", "data.data_dir", "data.download")
+# Config fields holding paths: stored resolved, so the workdir does not depend on the cwd.
+PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "model.classifier")
+
+
+def check_workdir(workdir: str, flag: str = "--workdir") -> str:
+  """A usable workdir path (new, or a directory); one line otherwise."""
+  if not workdir:
+    raise InputError(f"{flag}='' is invalid: expected a directory path (new, or written by experiments.train)")
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise InputError(f"{flag}={workdir} is a file: expected a directory (new, or written by experiments.train)")
+  return workdir
+
+
+def atomic_write(path: str, data: bytes):
+  """Writes `path` whole or not at all (a temporary file beside it, then a rename)."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".")
+  try:
+    with os.fdopen(fd, "wb") as f:
+      f.write(data)
+    os.replace(tmp, path)
+  except BaseException:
+    os.unlink(tmp)
+    raise
+
+
+@contextlib.contextmanager
+def locked(workdir: str):
+  """Holds an advisory lock on `workdir` (released on any exit, a SIGKILL included)."""
+  os.makedirs(workdir, exist_ok=True)
+  path = os.path.join(workdir, LOCK)
+  fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+  try:
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+      holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+      raise InputError(f"--workdir={workdir} is in use by process {holder} (it holds {path}): "
+                       f"wait for it to stop, or use another workdir") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    yield
+  finally:
+    os.close(fd)   # closing the descriptor releases the lock
+
+
+def resolve_paths(config) -> ml_collections.ConfigDict:
+  """A copy of `config` with every non-empty path field made absolute."""
+  config = ml_collections.ConfigDict(config.to_dict())
+  for field in PATH_FIELDS:
+    section, name = field.split(".")
+    if name in config.get(section, {}) and config[section][name]:
+      config[section][name] = os.path.abspath(os.path.expanduser(config[section][name]))
+  return config
+
+
+def save_config(config, workdir: str):
+  atomic_write(os.path.join(workdir, CONFIG), resolve_paths(config).to_json_best_effort(indent=2).encode())
+
+
+def read_saved(workdir: str) -> dict:
+  """The raw saved config of a workdir, or {} when it has none; one line if it is unreadable."""
+  path = os.path.join(workdir, CONFIG)
+  if not os.path.exists(path):
+    return {}
+  try:
+    with open(path) as f:
+      saved = json.load(f)
+  except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    raise InputError(f"{path} is unreadable ({type(e).__name__}: {str(e).splitlines()[0][:120]}): "
+                     f"expected the JSON config written by experiments.train") from None
+  if not isinstance(saved, dict) or not isinstance(saved.get("model"), dict) or "name" not in saved["model"]:
+    raise InputError(f"{path} is not a genjax run config: expected a JSON object with model.name")
+  return saved
+
+
+def merge(defaults: dict, saved: dict) -> dict:
+  """`saved` over `defaults`, recursively: fields added since the run was saved get defaults."""
+  out = dict(defaults)
+  for k, v in saved.items():
+    out[k] = merge(defaults[k], v) if isinstance(v, dict) and isinstance(defaults.get(k), dict) else v
+  return out
+
+
+def to_config(d: dict) -> ml_collections.ConfigDict:
+  return ml_collections.ConfigDict(_lists_to_tuples(d))
+
+
+def _lists_to_tuples(d):
+  if isinstance(d, dict):
+    return {k: _lists_to_tuples(v) for k, v in d.items()}
+  return tuple(d) if isinstance(d, list) else d
+
+
+def flatten(d, prefix="") -> dict:
+  out = {}
+  for k, v in d.items():
+    if isinstance(v, dict):
+      out.update(flatten(v, f"{prefix}{k}."))
+    else:
+      out[f"{prefix}{k}"] = tuple(v) if isinstance(v, list) else v
+  return out
+
+
+def changed_fields(saved: dict, config, resumable: Iterable[str]):
+  """The fields whose values differ between a saved run and `config`, except resumable ones.
+  Paths are compared resolved."""
+  now = flatten(json.loads(resolve_paths(config).to_json_best_effort()))
+  saved = flatten(saved)
+  return [k for k in sorted(set(saved) | set(now))
+          if k not in resumable and saved.get(k) != now.get(k)], saved, now
