@@ -36,13 +36,16 @@ def parse_flags(argv):
 
 
 def _innermost(e) -> str:
-  """The message a config file's own error carries, without the traceback absl quotes."""
+  """The message of a config file's own error, without the traceback absl quotes, and the
+  flag it came from."""
   text = str(e)
-  if "Traceback" in text or "Failed loading config file" in text:
-    last = [l.strip() for l in text.splitlines() if l.strip()][-1]
-    name = next((a for a in sys.argv[1:] if a.startswith("--config=")), "--config")
-    return f"flag {name}: {last}"
-  return text
+  if isinstance(e, flags.Error) and not ("Traceback" in text or "Failed loading config file" in text):
+    return text
+  last = [l.strip() for l in text.splitlines() if l.strip()][-1] if text.strip() else ""
+  if not isinstance(e, flags.Error):
+    last = f"{type(e).__name__}: {last}"
+  name = next((a for a in sys.argv[1:] if a.startswith("--config=")), "--config")
+  return f"flag {name}: {last} (expected a Python config file defining get_config)"
 
 
 def _unknown_field(argv, e) -> str:

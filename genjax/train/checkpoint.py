@@ -62,9 +62,11 @@ class Checkpointer:
   def restore_latest(self, abstract_state, move_aside: bool = True) -> Optional[Tuple[int, Any]]:
     """(step, state) of the newest checkpoint that loads and verifies, or None if there are none.
 
-    A checksum mismatch is corruption. A read error is only taken for corruption when an
+    A checksum mismatch is corruption, and so is a read error of a checkpoint whose recorded
+    structure matches the code's. Any other read error is taken for corruption only when an
     older checkpoint of the same run then loads (otherwise the code or config no longer
-    matches the run, and InputError says so, moving nothing). With move_aside (training),
+    matches the run, and InputError says so, moving nothing). When no checkpoint verifies,
+    InputError says so too, moving nothing: a run never silently restarts from step 0. With move_aside (training),
     corrupt checkpoints are moved to checkpoints.corrupt/ so they are not retried; readers
     such as evaluate and sample pass False and only skip them.
     """
@@ -83,8 +85,9 @@ class Checkpointer:
         state = self._manager.restore(step, args=ocp.args.Composite(
             state=ocp.args.StandardRestore(abstract_state))).state
       except Exception as e:  # Unreadable files, or a tree that no longer matches the code.
+        # With a matching structure record the tree is the code's: the files are corrupt.
         skipped.append((step, f"it could not be read ({type(e).__name__}: "
-                              f"{str(e).splitlines()[0][:200]})", False))
+                              f"{str(e).splitlines()[0][:160]})", "structure" in meta))
         continue
       if meta.get("sha256") != digest(state):
         skipped.append((step, "its checksum does not match the state it holds", True))

@@ -23,7 +23,10 @@ class MetricWriter:
       tb_dir = os.path.join(workdir, "tensorboard")
       purge = resume_step + 1 if os.path.isdir(tb_dir) and os.listdir(tb_dir) else None
       self._drop_rows_after(resume_step)
-      self._tb = SummaryWriter(tb_dir, flush_secs=30, purge_step=purge)
+      # tensorboardX names event files by the second: a session resumed within the same
+      # second would overwrite the previous session's file without a unique suffix.
+      self._tb = SummaryWriter(tb_dir, flush_secs=30, purge_step=purge,
+                               filename_suffix=f".{os.getpid()}.{time.time_ns()}")
 
   def _drop_rows_after(self, step: int):
     if not os.path.exists(self._jsonl):

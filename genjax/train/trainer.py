@@ -101,11 +101,11 @@ def check_batch_fits(config, train_split):
 class Run:
   """A configured experiment: data, method, compiled steps and checkpoints, ready to train."""
 
-  def __init__(self, config, workdir: str, info=None, mesh=None):
+  def __init__(self, config, workdir: str, info=None, mesh=None, splits=None):
     mesh = mesh or make_mesh()
     info = info or validate(config, mesh.size)
     self.config, self.workdir, self.info = config, workdir, info
-    self.splits = gdata.load(config.data)
+    self.splits = splits or gdata.load(config.data)
     train_split = self.splits[config.data.train_split]
     check_batch_fits(config, train_split)
     self.method = build_method(config, info)
@@ -295,9 +295,11 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
   mesh = mesh or make_mesh()
   info = validate(config, mesh.size)
   chief = jax.process_index() == 0
+  check_resumable(config, workdir, build_method(config, info))   # before the lock: nothing written
+  splits = gdata.load(config.data)
+  check_batch_fits(config, splits[config.data.train_split])
   with (wd.locked(workdir) if chief else contextlib.nullcontext()):
-    check_resumable(config, workdir, build_method(config, info))
-    run = Run(config, workdir, info, mesh)
+    run = Run(config, workdir, info, mesh, splits)
     try:
       step, state = run.initial_state()
       if chief:

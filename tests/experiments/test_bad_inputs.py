@@ -1,0 +1,207 @@
+"""Every bad input to every binary, as a user types it: one line `error: ...`, its exit status,
+and no file created or changed. New validations get a row here.
+
+Each row runs the real binary in a subprocess, in a folder of its own holding a trained
+smoke run (`run/`), a regular file (`afile`) and whatever the row's setup adds; the folder is
+fingerprinted (paths, sizes, bytes) before and after.
+"""
+import concurrent.futures
+import fcntl
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from genjax.train import trainer
+from tests.conftest import REPO, load_config
+
+ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
+DIGITS = str(REPO / "experiments/configs/ae_mlp_digits.py")
+AUGMENT = str(REPO / "experiments/configs/augment_mnist.py")
+TRAIN = ("experiments.train", f"--config={DIGITS}:smoke")
+
+
+def garbage_config(row):
+  (row / "run" / "config.json").write_text("{not json")
+
+
+def empty_config(row):
+  (row / "run" / "config.json").write_text("")
+
+
+def other_model_config(row):
+  (row / "run" / "config.json").write_text('{"seed": 0}')
+
+
+def held_lock(row):
+  """Another process (this test) holds the run's lock."""
+  fd = os.open(row / "run" / "lock", os.O_RDWR)
+  fcntl.flock(fd, fcntl.LOCK_EX)
+  return fd
+
+
+# (id, argv, setup, exit status, fragment of the one line)
+ROWS = [
+    # train: flags and config values
+    ("train-unknown-config-field", TRAIN + ("--workdir=w", "--config.model.nonexistent=3"), None, 2,
+     "--config.model.nonexistent names no field of the config"),
+    ("train-unknown-top-level-field", TRAIN + ("--workdir=w", "--config.nonexistent=3"), None, 2,
+     "--config.nonexistent names no field of the config"),
+    ("train-missing-config-file", ("experiments.train", "--config=missing.py", "--workdir=w"), None, 2,
+     "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
+    ("train-unknown-config-variant", ("experiments.train", f"--config={DIGITS}:nonexistent", "--workdir=w"),
+     None, 2, "config argument 'nonexistent' is not known: expected 'smoke' or nothing"),
+    ("train-config-not-python", ("experiments.train", "--config=afile", "--workdir=w"), None, 2,
+     "flag --config=afile"),
+    ("train-no-workdir", TRAIN, None, 2, "Flag --workdir must have a value other than None"),
+    ("train-empty-workdir", TRAIN + ("--workdir=",), None, 2, "--workdir='' is invalid: expected a directory path"),
+    ("train-workdir-is-a-file", TRAIN + ("--workdir=afile",), None, 2,
+     "--workdir=afile is a file: expected a directory"),
+    ("train-unknown-flag", TRAIN + ("--workdir=w", "--nonsense=1"), None, 2, "Unknown command line flag 'nonsense'"),
+    ("train-int-field-not-a-number", TRAIN + ("--workdir=w", "--config.batch_size=abc"), None, 2,
+     "flag --config.batch_size=abc: invalid literal for int()"),
+    ("train-float-field-not-a-number", TRAIN + ("--workdir=w", "--config.optim.lr=fast"), None, 2,
+     "flag --config.optim.lr=fast"),
+    ("train-negative-seed", TRAIN + ("--workdir=w", "--config.seed=-1"), None, 2,
+     "config.seed=-1 is invalid: expected a non-negative integer"),
+    ("train-zero-batch", TRAIN + ("--workdir=w", "--config.batch_size=0"), None, 2,
+     "config.batch_size=0 is invalid: expected a positive integer"),
+    ("train-negative-eval-batch", TRAIN + ("--workdir=w", "--config.eval_batch_size=-8"), None, 2,
+     "config.eval_batch_size=-8 is invalid"),
+    ("train-batch-over-the-split", TRAIN + ("--workdir=w", "--config.batch_size=1600"), None, 2,
+     "config.batch_size=1600 is invalid: expected at most the 1500 examples"),
+    ("train-negative-steps", TRAIN + ("--workdir=w", "--config.num_steps=-5"), None, 2, "config.num_steps=-5 is invalid"),
+    ("train-zero-log-every", TRAIN + ("--workdir=w", "--config.log_every=0"), None, 2, "config.log_every=0 is invalid"),
+    ("train-zero-keep", TRAIN + ("--workdir=w", "--config.keep_checkpoints=0"), None, 2,
+     "config.keep_checkpoints=0 is invalid"),
+    ("train-negative-eval-every", TRAIN + ("--workdir=w", "--config.eval_every=-1"), None, 2,
+     "config.eval_every=-1 is invalid: expected a non-negative integer"),
+    ("train-zero-sample-chunk", TRAIN + ("--workdir=w", "--config.sample_chunk=0"), None, 2,
+     "config.sample_chunk=0 is invalid"),
+    ("train-unknown-data-set", TRAIN + ("--workdir=w", "--config.data.name=imagenet"), None, 2,
+     "config.data.name='imagenet' is invalid: expected one of"),
+    ("train-unknown-split", TRAIN + ("--workdir=w", "--config.data.train_split=validation"), None, 2,
+     "config.data.train_split='validation' is invalid: expected a split of digits"),
+    ("train-unknown-binarisation", TRAIN + ("--workdir=w", "--config.data.binarize=sometimes"), None, 2,
+     "config.data.binarize='sometimes' is invalid"),
+    ("train-negative-subset", TRAIN + ("--workdir=w", "--config.data.train_subset=-1"), None, 2,
+     "config.data.train_subset=-1 is invalid"),
+    ("train-data-dir-is-a-file", TRAIN + ("--workdir=w", "--config.data.data_dir=afile"), None, 2,
+     "config.data.data_dir='afile' is invalid: expected a directory"),
+    ("train-missing-manual-dir", TRAIN + ("--workdir=w", "--config.data.manual_dir=nowhere"), None, 2,
+     "config.data.manual_dir='nowhere' is invalid: expected an existing directory"),
+    ("train-missing-augment-file", TRAIN + ("--workdir=w", "--config.data.augment_with=missing.npz"), None, 2,
+     "config.data.augment_with='missing.npz' is invalid: expected an existing .npz file"),
+    ("train-unknown-model", TRAIN + ("--workdir=w", "--config.model.name=diffusion"), None, 2,
+     "config.model.name='diffusion' is invalid: expected one of autoencoder"),
+    ("train-unknown-arch", TRAIN + ("--workdir=w", "--config.model.arch=transformer"), None, 2,
+     "config.model.arch='transformer' is invalid"),
+    ("train-scale-the-model-cannot-output", TRAIN + ("--workdir=w", "--config.data.scale=[-1,1]"), None, 2,
+     "config.data.scale='[-1,1]' is invalid"),
+    ("train-absurd-learning-rate", TRAIN + ("--workdir=w", "--config.optim.lr=1e12"), None, 2,
+     "config.optim.lr=1000000000000.0 is invalid: expected a positive learning rate of at most 10"),
+    ("train-unknown-optimiser", TRAIN + ("--workdir=w", "--config.optim.name=lbfgs"), None, 2,
+     "config.optim.name='lbfgs' is invalid"),
+    ("train-adam-beta-of-one", TRAIN + ("--workdir=w", "--config.optim.b2=1.0"), None, 2,
+     "config.optim.b1=(0.9, 1.0) is invalid: expected Adam's b1 and b2 in [0, 1)"),
+    # train: workdirs that hold something else
+    ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
+     "--workdir=run holds a run with config.model.latents=16, not 3"),
+    ("train-workdir-in-use", TRAIN + ("--workdir=run",), held_lock, 2, "--workdir=run is in use by process"),
+    ("train-garbage-config-json", TRAIN + ("--workdir=run",), garbage_config, 2,
+     "run/config.json is unreadable (JSONDecodeError"),
+    ("train-config-json-without-model", TRAIN + ("--workdir=run",), other_model_config, 2,
+     "run/config.json is not a genjax run config"),
+    # evaluate
+    ("evaluate-no-run", ("experiments.evaluate", "--workdir=missing"), None, 2, "--workdir=missing has no config.json"),
+    ("evaluate-workdir-is-a-file", ("experiments.evaluate", "--workdir=afile"), None, 2, "--workdir=afile is a file"),
+    ("evaluate-empty-workdir", ("experiments.evaluate", "--workdir="), None, 2, "--workdir='' is invalid"),
+    ("evaluate-unknown-split", ("experiments.evaluate", "--workdir=run", "--split=validation"), None, 2,
+     "--split=validation is not a split of digits"),
+    ("evaluate-negative-k", ("experiments.evaluate", "--workdir=run", "--k=-1"), None, 2, "--k=-1 is invalid"),
+    ("evaluate-negative-seed", ("experiments.evaluate", "--workdir=run", "--seed=-2"), None, 2, "--seed=-2 is invalid"),
+    ("evaluate-no-samples", ("experiments.evaluate", "--workdir=run", "--num_samples=0"), None, 2,
+     "flag --num_samples=0: 0 is not"),
+    ("evaluate-missing-classifier", ("experiments.evaluate", "--workdir=run", "--classifier=nowhere"), None, 2,
+     "--classifier=nowhere is not a run directory"),
+    ("evaluate-missing-inception-weights", ("experiments.evaluate", "--workdir=run",
+                                            "--inception_weights=missing.npz"), None, 2,
+     "--inception_weights=missing.npz does not exist"),
+    ("evaluate-empty-config-json", ("experiments.evaluate", "--workdir=run"), empty_config, 2,
+     "run/config.json is unreadable"),
+    # sample
+    ("sample-no-run", ("experiments.sample", "--workdir=missing"), None, 2, "--workdir=missing has no config.json"),
+    ("sample-zero-samples", ("experiments.sample", "--workdir=run", "--num=0"), None, 2, "flag --num=0: 0 is not"),
+    ("sample-negative-seed", ("experiments.sample", "--workdir=run", "--seed=-1"), None, 2, "flag --seed=-1"),
+    ("sample-output-under-a-file", ("experiments.sample", "--workdir=run", "--out=afile/grid"), None, 2,
+     "--out=afile/grid is invalid: "),
+    ("sample-garbage-config-json", ("experiments.sample", "--workdir=run"), garbage_config, 2,
+     "run/config.json is unreadable"),
+    # benchmark
+    ("benchmark-unknown-workload", ("experiments.benchmark", "--workload=nope"), None, 2,
+     "flag --workload=nope: value should be one of"),
+    ("benchmark-negative-steps", ("experiments.benchmark", "--steps=-4"), None, 2,
+     "flag --steps=-4: -4 is not a non-negative integer"),
+    ("benchmark-negative-warmup", ("experiments.benchmark", "--warmup=-1"), None, 2, "flag --warmup=-1"),
+    ("benchmark-missing-config-file", ("experiments.benchmark", "--config=missing.py"), None, 2,
+     "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
+    ("benchmark-bad-config-value", ("experiments.benchmark", f"--config={DIGITS}:smoke", "--config.batch_size=0"),
+     None, 2, "config.batch_size=0 is invalid"),
+    # augment
+    ("augment-bad-config-value", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=w",
+                                  "--config.real=-5"), None, 2,
+     "config.real=-5 is invalid: expected a positive number of labelled images"),
+    ("augment-workdir-is-a-file", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=afile"), None, 2,
+     "--workdir=afile is a file"),
+]
+
+
+def fingerprint(root: pathlib.Path):
+  return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+          for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+  """Runs every row, two at a time: {id: (status, stderr, files changed)}."""
+  base = tmp_path_factory.mktemp("bad_inputs")
+  trainer.train(load_config("ae_mlp_digits"), str(base / "run"))
+
+  def one(row):
+    name, argv, setup, _, _ = row
+    folder = base / name
+    shutil.copytree(base / "run", folder / "run")
+    (folder / "afile").write_text("a regular file\n")
+    held = setup(folder) if setup else None
+    before = fingerprint(folder)
+    r = subprocess.run([sys.executable, "-m", *argv], cwd=folder, env=ENV, capture_output=True,
+                       text=True, timeout=120)
+    if held is not None:
+      os.close(held)
+    after = fingerprint(folder)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return name, (r.returncode, r.stderr, changed)
+
+  with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    return dict(pool.map(one, ROWS))
+
+
+def test_the_table_covers_every_binary_with_at_least_40_rows():
+  binaries = {argv[0] for _, argv, _, _, _ in ROWS}
+  assert binaries == {"experiments.train", "experiments.evaluate", "experiments.sample",
+                      "experiments.benchmark", "experiments.augment"}
+  assert len(ROWS) >= 40 and len({r[0] for r in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize("name,argv,setup,status,fragment", ROWS, ids=[r[0] for r in ROWS])
+def test_bad_input_is_one_line_its_status_and_changes_nothing(results, name, argv, setup, status, fragment):
+  code, stderr, changed = results[name]
+  lines = [l for l in stderr.splitlines() if l.strip()]
+  assert code == status, stderr[-1500:]
+  assert lines and lines[-1].startswith("error: ") and fragment in lines[-1], stderr[-1500:]
+  assert not any(l.startswith("Traceback") for l in lines), stderr[-1500:]
+  assert changed == [], f"{name} changed {changed}"
