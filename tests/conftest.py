@@ -32,3 +32,18 @@ def tfds_dir(tmp_path_factory):
 def load_config(name, arg="smoke"):
   import importlib
   return importlib.import_module(f"experiments.configs.{name}").get_config(arg)
+
+
+# Embedded data of the same shape, levels and labels for each data set that needs files.
+EMBEDDED = {"mnist": {"name": "mnist_like"}, "fashion_mnist": {"name": "mnist_like"},
+            "binarized_mnist": {"name": "mnist_like", "binarize": "threshold",
+                                "train_split": "train", "eval_split": "test"}}
+
+
+def embedded_smoke(name):
+  """A config's smoke variant on embedded data, so every config's code path runs without
+  ../shared (its data sets' own loading is tested in tests/data)."""
+  c = load_config(name)
+  for field, value in EMBEDDED.get(c.data.name, {}).items():
+    c.data[field] = value
+  return c

@@ -7,7 +7,7 @@ import optax
 from genjax.classifier.modules import ConvClassifier, MLPClassifier
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, NetworkState, device_rng, register
+from genjax.train.method import Method, NetworkState, device_rng, register
 
 ARCHS = ("conv", "mlp")
 

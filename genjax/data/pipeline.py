@@ -67,18 +67,20 @@ def make_preprocess(cfg, info: Info):
   """
   levels = info.num_levels
 
-  def preprocess(x, rng):
+  def preprocess(x, rng, uniform=jax.random.uniform):
+    """`uniform(key, shape)` draws the dequantisation and binarisation noise (inside a
+    per-device step: a slice of the global batch's draw)."""
     if levels == 0:
       return x.astype(jnp.float32)
     rng_deq, rng_bin = jax.random.split(rng)
     shape = x.shape  # Elementwise work on a flat view: XLA's CPU kernels are slow on (B, H, W, 1).
     x = x.reshape(shape[0], -1).astype(jnp.float32)
     if cfg.dequantize:
-      x = (x + jax.random.uniform(rng_deq, x.shape)) / levels
+      x = (x + uniform(rng_deq, x.shape)) / levels
     else:
       x = x / (levels - 1)
     if cfg.binarize == "dynamic":
-      x = (jax.random.uniform(rng_bin, x.shape) < x).astype(jnp.float32)
+      x = (uniform(rng_bin, x.shape) < x).astype(jnp.float32)
     elif cfg.binarize == "threshold":
       x = (x >= 0.5).astype(jnp.float32)
     if cfg.scale == "[-1,1]":

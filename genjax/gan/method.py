@@ -24,7 +24,7 @@ from genjax.gan import losses, metrics
 from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
 from genjax.train import keys, optim
 from genjax.train.defaults import optim as default_optim
-from genjax.train.method import AXIS, Method, register
+from genjax.train.method import AXIS, Method, global_draw, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
 ARCHS = ("mlp", "conv")
@@ -66,14 +66,6 @@ def validate(config, info):
     raise ConfigError("data.scale", config.data.scale, "'[-1,1]' without binarisation: the generator ends in tanh")
   optim.validate(config.optim, "optim")
   optim.validate(config.d_optim, "d_optim")
-
-
-def global_draw(sample, rng, n):
-  """This device's n rows of `sample(rng, n * devices)`, a draw for the whole global batch:
-  each device's noise is then its slice of the same draw whatever the number of devices, so
-  training on 8 devices equals training on 1."""
-  devices = jax.lax.axis_size(AXIS)
-  return jax.lax.dynamic_slice_in_dim(sample(rng, n * devices), jax.lax.axis_index(AXIS) * n, n)
 
 
 def make_networks(config, info, axis_name=None):

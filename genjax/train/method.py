@@ -81,8 +81,17 @@ def apply_gradients(tx: optax.GradientTransformation, params, opt_state, grads):
 
 
 def device_rng(rng):
-  """A key that differs on each device of the data axis (call inside a per-device step)."""
+  """A key that differs on each device of the data axis (call inside a per-device step).
+  Noise drawn from it depends on the number of devices; `global_draw` does not."""
   return jax.random.fold_in(rng, jax.lax.axis_index(AXIS))
+
+
+def global_draw(sample, rng, n):
+  """This device's n rows of `sample(rng, n * devices)`, a draw for the whole global batch:
+  each device's noise is its slice of the same draw whatever the number of devices, so
+  training on 8 devices equals training on 1 (call inside a per-device step)."""
+  devices = jax.lax.axis_size(AXIS)
+  return jax.lax.dynamic_slice_in_dim(sample(rng, n * devices), jax.lax.axis_index(AXIS) * n, n)
 
 
 _BUILDERS: Dict[str, Callable] = {}

@@ -1,7 +1,9 @@
 """Optimisers from config, shared by every family."""
 import optax
 
-from genjax.train.method import apply_gradients  # noqa: F401  (the shared update, re-exported)
+from genjax.train import method
+
+apply_gradients = method.apply_gradients   # the one optimiser update every family shares
 
 from genjax.errors import ConfigError
 

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from genjax.train.method import AXIS, Method, device_rng
+from genjax.train.method import AXIS, Method, global_draw
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:
@@ -30,9 +30,12 @@ def state_specs(method: Method, state):
 
 
 def model_batch(preprocess, batch, rng):
-  """The batch a method sees: `x` preprocessed (with this device's noise), `levels` the
+  """The batch a method sees: `x` preprocessed (its noise this device's rows of a draw for
+  the global batch, so 8 devices see what 1 does), `levels` the
   integer levels as categorical targets (see `genjax.data.integer_levels`), `label` if any."""
-  x = preprocess(batch["x"], device_rng(rng))
+  def uniform(key, shape):   # the global batch's noise, this device's rows
+    return global_draw(lambda k, n: jax.random.uniform(k, (n,) + tuple(shape[1:])), key, shape[0])
+  x = preprocess(batch["x"], rng, uniform)
   out = dict(batch, x=x)
   levels = preprocess.levels(batch["x"], x)
   if levels is not None:

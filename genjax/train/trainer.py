@@ -202,7 +202,7 @@ def _stop_on_signals():
       signal.signal(s, h)
 
 
-class _Session:
+class Session:
   """One training session of a run, from its initial state to num_steps or a signal."""
 
   def __init__(self, run: Run, step: int, state, mesh):
@@ -312,7 +312,7 @@ def train(config, workdir: str, mesh=None) -> Dict[str, float]:
 def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
   if step:
     logger.log(f"resumed from the checkpoint at step {step} in {run.checkpoints.directory}")
-  session = _Session(run, step, state, mesh)
+  session = Session(run, step, state, mesh)
   try:
     with _stop_on_signals() as stop:
       session.train(stop)

@@ -8,13 +8,12 @@ import math
 
 import jax
 import jax.numpy as jnp
-import optax
 from jax.scipy.special import ndtri
 
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, NetworkState, device_rng, register
+from genjax.train.method import Method, NetworkState, device_rng, global_draw, register
 from genjax.vae import objectives
 from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 
@@ -123,14 +122,16 @@ def build(config, info) -> Method:
     return State(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
 
   def loss_fn(params, x, rng):
+    # eps for the global batch, this device's rows: 8 devices train as 1 does
+    eps = global_draw(lambda key, n: jax.random.normal(key, (n, m.k, m.latents)), rng, x.shape[0])
     if m.objective == "iwae":
-      bound = objectives.iwae(model(params), x, rng, m.k)
+      bound = objectives.iwae(model(params), x, rng, m.k, eps=eps.transpose(1, 0, 2))
       return -bound.mean(), {"loss": -bound.mean()}
-    bound, log_px_z, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl)
+    bound, log_px_z, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl, eps=eps[:, 0])
     return -bound.mean(), {"loss": -bound.mean(), "log_px_z": log_px_z.mean(), "kl": kl.mean()}
 
   def train_step(state, batch, rng):
-    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"], device_rng(rng))
+    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"], rng)
     return state.apply_gradients(tx, grads), metrics
 
   def eval_step(state, batch, rng):

@@ -33,11 +33,13 @@ def sample_eps(rng, first: int, count: int, shape):
   return jax.vmap(lambda key: jax.random.normal(key, shape))(keys)
 
 
-def elbo(model: Model, x, rng, beta=1.0, kl="analytic"):
+def elbo(model: Model, x, rng, beta=1.0, kl="analytic", eps=None):
   """(elbo, log p(x|z), kl), each (B,). beta weights the KL (beta-VAE; beta=1 is the ELBO).
-  kl='mc' estimates the KL from the same sample: log q(z|x) - log p(z)."""
+  kl='mc' estimates the KL from the same sample: log q(z|x) - log p(z). `eps` (B, latents),
+  if given, is the standard normal draw (else drawn from rng)."""
   mean, log_var = model.encode(x)
-  z = reparameterize(mean, log_var, jax.random.normal(rng, mean.shape))
+  eps = jax.random.normal(rng, mean.shape) if eps is None else eps
+  z = reparameterize(mean, log_var, eps)
   log_px_z = model.log_likelihood(z, x)
   if kl == "analytic":
     kl_term = gaussian_kl_to_standard(mean, log_var)
@@ -55,10 +57,12 @@ def log_weights(model: Model, x, mean, log_var, eps):
   return log_px_z + standard_normal_log_prob(z) - normal_log_prob(z, mean, log_var)
 
 
-def iwae(model: Model, x, rng, k: int):
-  """The IWAE-k bound, (B,), from k samples at once (the training objective)."""
+def iwae(model: Model, x, rng, k: int, eps=None):
+  """The IWAE-k bound, (B,), from k samples at once (the training objective); `eps`
+  (k, B, latents), if given, are the standard normal draws."""
   mean, log_var = model.encode(x)
-  w = log_weights(model, x, mean, log_var, sample_eps(rng, 0, k, mean.shape))
+  eps = sample_eps(rng, 0, k, mean.shape) if eps is None else eps
+  w = log_weights(model, x, mean, log_var, eps)
   return jax.nn.logsumexp(w, axis=0) - jnp.log(k)
 
 

@@ -10,7 +10,7 @@ import pytest
 from genjax import data as gdata
 from genjax.autoencoder import ConvAutoencoder, MLPAutoencoder, reconstruction_loss
 from genjax.train import parallel, trainer
-from tests.conftest import REPO, load_config, shared
+from tests.conftest import REPO, embedded_smoke, load_config
 
 CONFIGS = sorted(os.path.basename(p)[:-3] for p in glob.glob(str(REPO / "experiments/configs/ae_*.py")))
 
@@ -63,17 +63,9 @@ def test_train_step_follows_the_gradient_of_the_loss():
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def smoke_config(name, tfds_dir):
-  c = load_config(name)
-  if c.data.name in ("mnist", "fashion_mnist"):
-    c.data.manual_dir = str(shared(c.data.name))
-    c.data.data_dir = tfds_dir
-  return c
-
-
 @pytest.mark.parametrize("name", CONFIGS)
-def test_smoke_config_trains_evaluates_and_samples(name, tmp_path, tfds_dir):
-  results = trainer.train(smoke_config(name, tfds_dir), str(tmp_path))
+def test_smoke_config_trains_evaluates_and_samples(name, tmp_path):
+  results = trainer.train(embedded_smoke(name), str(tmp_path))
   assert np.isfinite(results["loss"]) and results["loss"] > 0
   assert (tmp_path / "checkpoints" / "4").exists()
   assert list((tmp_path / "samples").glob("*.png"))
