@@ -98,6 +98,8 @@ ROWS = [
      "config.data.augment_with='missing.npz' is invalid: expected an existing .npz file"),
     ("train-unknown-model", TRAIN + ("--workdir=w", "--config.model.name=diffusion"), None, 2,
      "config.model.name='diffusion' is invalid: expected one of autoencoder"),
+    ("train-loss-the-family-lacks", TRAIN + ("--workdir=w", "--config.model.loss=hinge"), None, 2,
+     "config.model.loss='hinge' is invalid: expected one of bce, mse"),
     ("train-unknown-arch", TRAIN + ("--workdir=w", "--config.model.arch=transformer"), None, 2,
      "config.model.arch='transformer' is invalid"),
     ("train-scale-the-model-cannot-output", TRAIN + ("--workdir=w", "--config.data.scale=[-1,1]"), None, 2,
