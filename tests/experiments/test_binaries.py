@@ -6,18 +6,14 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from tests.conftest import REPO
 
 ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
 DIGITS = "experiments/configs/ae_mlp_digits.py"
 
-
 def run(*args, timeout=300):
   return subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=ENV, capture_output=True,
                         text=True, timeout=timeout)
-
 
 def test_train_sample_evaluate(tmp_path):
   wd = str(tmp_path / "run")
@@ -34,7 +30,6 @@ def test_train_sample_evaluate(tmp_path):
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["step"] == 4 and out["num_examples"] == 297 and out["dataset"] == "digits"
   assert out["metrics"]["loss"] > 0
-
 
 def test_sigkill_then_the_same_command_resumes(tmp_path):
   wd = tmp_path / "run"
@@ -56,7 +51,6 @@ def test_sigkill_then_the_same_command_resumes(tmp_path):
   assert "resumed from the checkpoint at step" in r.stderr
   assert (wd / "checkpoints" / "2000").exists()
 
-
 def test_sigterm_saves_and_stops(tmp_path):
   wd = tmp_path / "run"
   cmd = [sys.executable, "-m", "experiments.train", f"--config={DIGITS}", f"--workdir={wd}",
@@ -71,7 +65,6 @@ def test_sigterm_saves_and_stops(tmp_path):
   assert "received: saved step" in err
   assert len(os.listdir(wd / "checkpoints")) == 1
 
-
 def test_benchmark_prints_one_json_line():
   r = run("experiments.benchmark", "--workload=ae_mlp", "--steps=50", "--warmup=2")
   assert r.returncode == 0, r.stderr[-2000:]
@@ -81,11 +74,9 @@ def test_benchmark_prints_one_json_line():
     assert key in out
   assert out["framework"] == "genjax" and out["first_loss"] > out["final_loss"]
 
-
 def test_benchmark_of_a_missing_family_exits_2():
   r = run("experiments.benchmark", "--workload=rbm_cd1")
   assert r.returncode == 2 and "needs the 'rbm' family" in r.stderr
-
 
 def test_benchmark_times_an_experiment_config():
   r = run("experiments.benchmark", f"--config={DIGITS}:smoke", "--steps=10", "--warmup=1")
