@@ -18,6 +18,7 @@ import numpy as np
 
 from genjax.errors import ConfigError
 from genjax.train import logger, trainer
+from genjax.train.restore import restore
 from genjax.train.workdir import atomic_write, check_workdir
 
 
@@ -50,7 +51,7 @@ def stage_config(config, part, seed, augment_with=""):
 def write_synthetic(gan_dir: str, path: str, n: int, seed: int):
   """n class-balanced samples (labels 0..K-1 in turn) of the GAN in gan_dir, as uint8 images."""
   from genjax import evaluation
-  run, _, state = evaluation.restore(gan_dir)
+  run, _, state = restore(gan_dir)
   labels = np.arange(n) % run.info.num_classes
   x = evaluation.to_uint8(run.samples(state, n, seed=seed, labels=labels), run.config.data)
   buffer = io.BytesIO()
@@ -59,11 +60,14 @@ def write_synthetic(gan_dir: str, path: str, n: int, seed: int):
 
 
 def train_stage(config, workdir: str) -> Dict[str, float]:
-  """One stage's run; a signal that stopped it stops the experiment (the same command resumes)."""
-  results = trainer.train(config, workdir)
-  if not results:
+  """One stage's run, then (classifiers) its test accuracy, scored once on the final state; a
+  signal that stopped it stops the experiment (the same command resumes)."""
+  if not trainer.train(config, workdir):
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
-  return results
+  if config.model.name != "classifier":
+    return {}
+  run, _, state = restore(workdir)
+  return run.evaluate(state, "test")
 
 
 def run(config, workdir: str) -> Dict[str, object]:
@@ -88,7 +92,7 @@ def run(config, workdir: str) -> Dict[str, object]:
              "synthetic_images": n_synthetic,
              "synthetic_to_real": f"{config.synthetic_per_real}:1",
              "classifier_steps": config.classifier.num_steps,
-             "gan_steps": config.gan.num_steps, "eval_split": config.classifier.data.eval_split,
+             "gan_steps": config.gan.num_steps, "eval_split": "test",
              "per_seed": rows}
   for key in ("real_only", "real_plus_synthetic"):
     acc = np.array([r[key] for r in rows])

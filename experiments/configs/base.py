@@ -9,10 +9,11 @@ def get_config(model=""):
 
 
 def budget(c, arg, num_steps, log_every, checkpoint_every, eval_every=0):
-  """Sets a full run's length, leaving the smoke variant's tiny one alone."""
+  """Sets a full run's length and how often it evaluates on validation (0: at the end),
+  leaving the smoke variant's tiny one alone."""
   if arg != "smoke":
     c.num_steps, c.log_every = num_steps, log_every
-    c.checkpoint_every, c.eval_every = checkpoint_every, eval_every
+    c.checkpoint_every, c.evals.eval.every = checkpoint_every, eval_every
   return c
 
 

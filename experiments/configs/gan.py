@@ -9,12 +9,9 @@ def get_config(dataset="mnist", arg=None):
   c = base.get_config("gan")
   c.data.name = dataset
   c.data.scale = "[-1,1]"
-  # evaluate's default feature network (classifier FID, precision/recall, classifier score)
-  c.model.classifier = f"runs/classifier_{dataset}" if dataset in ("mnist", "fashion_mnist") else ""
+  # evaluate's feature network (classifier FID, precision/recall, classifier score)
+  c.evals.quality.classifier = f"runs/classifier_{dataset}" if dataset in ("mnist", "fashion_mnist") else ""
   c.batch_size = 128
   c.optim.lr, c.optim.b1, c.optim.b2 = 2e-4, 0.5, 0.999          # generator
   c.d_optim = ml_collections.ConfigDict(c.optim.to_dict())       # discriminator
-  base.variant(c, arg)
-  if arg == "smoke":
-    c.model.eval_samples = 64
-  return c
+  return base.variant(c, arg)

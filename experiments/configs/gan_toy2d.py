@@ -1,6 +1,7 @@
 """An MLP WGAN-GP on 8 Gaussians (--config.data.name=toy2d/25gaussians for 25), scored by
 mode coverage: modes with >= 20 of 2 500 samples within 3 std, and the share of such samples."""
 from experiments.configs import base, gan
+from genjax.train.defaults import evaluator
 
 
 def get_config(arg=None):
@@ -17,4 +18,8 @@ def get_config(arg=None):
     c.batch_size = 16
   else:
     c.num_samples = 2500         # the picture is a 2-D histogram of this many samples
-  return base.budget(c, arg, 5_000, 500, 1_000, 1_000)
+  # mode coverage of 2 500 samples (the standard protocol), every 1 000 steps and at the end
+  c.evals.modes = evaluator("sample_metrics", every=1_000, num=2_500)
+  if arg == "smoke":
+    c.evals.modes.every, c.evals.modes.num = 0, 64
+  return base.budget(c, arg, 5_000, 500, 1_000)

@@ -5,8 +5,6 @@ from experiments.configs import base
 def get_config(dataset="binarized_mnist", arch="mlp", arg=None):
   c = base.get_config("vae")
   c.data.name = dataset
-  c.data.train_split = "train"
-  c.data.eval_split = "test"
   c.model.arch = arch
   c.batch_size = 128
   c.eval_batch_size = 256

@@ -38,9 +38,9 @@ class FeatureNet:
 
 
 def load(workdir: str) -> FeatureNet:
-  from genjax import evaluation
   from genjax.classifier.method import make_network
-  run, step, state = evaluation.restore(workdir)
+  from genjax.train.restore import restore
+  run, step, state = restore(workdir)
   if run.config.model.name != "classifier":
     raise InputError(f"--classifier={workdir} holds a {run.config.model.name}, not a classifier")
   net = make_network(run.config, run.info)
@@ -55,14 +55,6 @@ def load(workdir: str) -> FeatureNet:
     return (net.apply({"params": params}, x, method=net.features),
             net.apply({"params": params}, x))
 
-  accuracy = run.evaluate(state)["accuracy"]
+  accuracy = run.evaluate(state, "test")["accuracy"]
   return FeatureNet(workdir, run.config.data.name, int(step), digest(state), float(accuracy),
                     run.config.model.feature_dim, apply)
-
-
-def classifier_score(logits: np.ndarray) -> float:
-  """exp(E_x KL(p(y|x) || p(y))), the Inception score's formula with this classifier."""
-  logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
-  p = np.exp(logp)
-  log_marginal = np.log(np.mean(p, 0) + 1e-30)
-  return float(np.exp(np.mean(np.sum(p * (logp - log_marginal), 1))))

@@ -3,7 +3,7 @@ import os
 
 from genjax.data.pipeline import (Batches, eval_batches, make_preprocess, protocol, take,
                                   to_unit_interval)
-from genjax.data.sources import INFOS, Info, Split, info, load
+from genjax.data.sources import INFOS, Info, Split, info, load, split_names
 from genjax.errors import ConfigError
 
 BINARIZE = ("none", "dynamic", "threshold")
@@ -15,10 +15,17 @@ def validate(cfg) -> Info:
   if cfg.name not in INFOS:
     raise ConfigError("data.name", cfg.name, "one of " + ", ".join(sorted(INFOS)))
   data_info = INFOS[cfg.name]
+  if not 0.0 <= cfg.validation_fraction < 1.0:
+    raise ConfigError("data.validation_fraction", cfg.validation_fraction,
+                      "a fraction in [0, 1) of 'train' held out as 'validation' (0: none)")
+  names = split_names(cfg.name, cfg)
   for field in ("train_split", "eval_split"):
-    if any(part not in data_info.splits for part in cfg[field].split("+")):
+    if any(part not in names for part in cfg[field].split("+")):
       raise ConfigError(f"data.{field}", cfg[field],
-                        f"a split of {cfg.name} ({', '.join(data_info.splits)}) or several joined by '+'")
+                        f"a split of {cfg.name} ({', '.join(names)}) or several joined by '+'")
+  if set(cfg.train_split.split("+")) & set(cfg.eval_split.split("+")):
+    raise ConfigError("data.eval_split", cfg.eval_split, f"a split the run does not train on "
+                      f"(data.train_split={cfg.train_split!r}): monitor on 'validation'")
   if cfg.binarize not in BINARIZE:
     raise ConfigError("data.binarize", cfg.binarize, "one of " + ", ".join(BINARIZE))
   if cfg.scale not in SCALES:
@@ -46,4 +53,4 @@ def validate(cfg) -> Info:
 
 
 __all__ = ["Batches", "Info", "Split", "eval_batches", "info", "load", "make_preprocess",
-           "protocol", "take", "to_unit_interval", "validate"]
+           "protocol", "split_names", "take", "to_unit_interval", "validate"]

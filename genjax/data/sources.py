@@ -71,8 +71,19 @@ INFOS: Dict[str, Info] = {
 }
 
 
+VALIDATION_SEED = 20_161_126   # the fixed draw of carved validation examples
+
+
 def info(name: str) -> Info:
   return INFOS[name]
+
+
+def split_names(name: str, cfg=None) -> Tuple[str, ...]:
+  """The splits a run can name: the data set's own, and 'validation' carved from 'train'
+  where it has none (unless data.validation_fraction is 0)."""
+  own = INFOS[name].splits
+  carve = cfg is None or cfg.get("validation_fraction", 0.0) > 0
+  return own + (("validation",) if "validation" not in own and carve else ())
 
 
 def load(cfg) -> Dict[str, Split]:
@@ -82,6 +93,8 @@ def load(cfg) -> Dict[str, Split]:
     splits = _toy2d(cfg.name.split("/", 1)[1], cfg)
   else:
     splits = _LOADERS.get(cfg.name, _tfds)(cfg)
+  if "validation" not in splits and cfg.get("validation_fraction", 0.0) > 0:
+    splits["train"], splits["validation"] = carve_validation(splits["train"], cfg.validation_fraction)
   for joined in {cfg.train_split, cfg.eval_split}:
     if "+" in joined:
       splits[joined] = concatenate(*(splits[p] for p in joined.split("+")))
@@ -92,6 +105,17 @@ def load(cfg) -> Dict[str, Split]:
     train = concatenate(train, read_npz(cfg.augment_with, INFOS[cfg.name]))
   splits[cfg.train_split] = train
   return splits
+
+
+def carve_validation(train: Split, fraction: float):
+  """(train, validation): a fixed random `fraction` of the training examples held out, the
+  rest kept in their order. The same for every seed and run, so no run trains on another's
+  validation examples."""
+  n = max(1, int(round(fraction * len(train))))
+  held = np.zeros(len(train), bool)
+  held[np.random.default_rng(VALIDATION_SEED).permutation(len(train))[:n]] = True
+  take = lambda mask: Split(train.x[mask], None if train.label is None else train.label[mask])
+  return take(~held), take(held)
 
 
 def subset(split: Split, n: int, seed: int) -> Split:

@@ -23,7 +23,7 @@ from genjax.errors import ConfigError
 from genjax.gan import losses, metrics
 from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
 from genjax.train import keys, optim
-from genjax.train.defaults import optim as default_optim
+from genjax.train.defaults import evaluator, optim as default_optim
 from genjax.train.method import AXIS, Method, global_draw, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
@@ -53,7 +53,7 @@ def validate(config, info):
     raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
   optim.validate_widths("model.g_hidden", m.g_hidden, 2 if m.arch == "conv" else None)
   optim.validate_widths("model.d_hidden", m.d_hidden)
-  for field in ("latents", "d_steps", "eval_samples"):
+  for field in ("latents", "d_steps"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
   if not 0.0 <= m.ema_decay < 1.0:
@@ -188,8 +188,7 @@ def build_parts(config, info) -> GAN:
 
   method = Method(init=functools.partial(init_state, nets, g_tx, d_tx), train_step=train_step,
                   eval_step=eval_step, sample=sample, sample_metrics=mode_coverage(config),
-                  protocol=protocol(config), conditional=bool(nets.classes),
-                  resumable_fields=("model.eval_samples", "model.classifier"))
+                  protocol=protocol(config), conditional=bool(nets.classes))
   return GAN(method, d_update, g_update)
 
 
@@ -234,8 +233,10 @@ def defaults(c):
   c.model.gp_weight = 10.0       # wgan-gp only
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
-  c.model.eval_samples = 2500
-  c.model.classifier = ""        # evaluate's default feature network (a classifier workdir)
+  # Sample quality in a genjax classifier's feature space (classifier FID, precision/recall,
+  # classifier score), run by experiments.evaluate; `classifier` is a classifier workdir.
+  c.evals.quality = evaluator("sample_quality", every=-1, classifier="", num=10_000,
+                              inception_weights="")
   c.d_optim = default_optim()
 
 

@@ -13,7 +13,6 @@ def base() -> ml_collections.ConfigDict:
   c.log_every = 500            # host syncs only here: progress line, metrics.jsonl, TensorBoard
   c.checkpoint_every = 2_000
   c.keep_checkpoints = 3
-  c.eval_every = 0             # 0: evaluate at the end only
   c.sample_every = 0           # 0: sample grid at the end only
   c.num_samples = 64
   c.block_every = 1            # CPU with several devices: wait for every Nth step
@@ -25,7 +24,8 @@ def base() -> ml_collections.ConfigDict:
   c.data.data_dir = ""         # TFDS data dir; '' = TFDS default (~/tensorflow_datasets)
   c.data.download = False      # never download unless asked
   c.data.train_split = "train"
-  c.data.eval_split = "test"
+  c.data.eval_split = "validation"   # what training monitors; experiments.evaluate scores 'test'
+  c.data.validation_fraction = 0.1   # of 'train' held out as 'validation' where a set has none
   c.data.scale = "[0,1]"       # '[0,1]' or '[-1,1]'
   c.data.binarize = "none"     # 'none', 'dynamic' (resampled each step) or 'threshold' (0.5)
   c.data.dequantize = False    # uniform dequantisation: (x + u) / 256
@@ -39,7 +39,16 @@ def base() -> ml_collections.ConfigDict:
   c.model = ml_collections.ConfigDict()
   c.model.name = ""
   c.optim = optim()
+  # Named evaluators (genjax.evaluation.evaluators): training runs them on data.eval_split
+  # every `every` steps (0: at the end only; -1: only experiments.evaluate, on the test split).
+  c.evals = ml_collections.ConfigDict()
+  c.evals.eval = evaluator("per_example")
   return c
+
+
+def evaluator(kind: str, every: int = 0, replicates: int = 1, **options) -> ml_collections.ConfigDict:
+  """An evaluator's config entry: its kind, schedule, replicate draws and kind's options."""
+  return ml_collections.ConfigDict(dict(kind=kind, every=every, replicates=replicates, **options))
 
 
 def optim() -> ml_collections.ConfigDict:

@@ -6,7 +6,8 @@ never collide with one another or with step numbers, and any step can be replaye
 """
 import jax
 
-STREAMS = ("init", "train", "eval", "eval_samples", "sample", "pictures", "standing_stats")
+STREAMS = ("init", "train", "eval", "eval_samples", "sample", "pictures", "standing_stats",
+           "estimates")
 
 
 def stream(key, name: str):

@@ -21,8 +21,11 @@ A family is a *method*: four pure functions over a state pytree.
   pictures(state, x, rng) -> {name: (rows, cols, *data_shape)} (optional): pictures made
       from a few preprocessed eval images x, e.g. reconstructions or latent interpolations.
 `protocol` (optional) is a dict stated in every evaluation report: the estimator, its k, units.
-`sample_metrics(samples) -> {name: float}` (optional) scores `model.eval_samples` samples
-(default 2 500) at every evaluation, e.g. a GAN's mode coverage.
+`estimates(state, rng) -> {name: scalar}` (optional) runs once per evaluation, before the
+eval steps, which see it as `batch['estimates']`: e.g. an RBM's AIS log Z and its standard
+error, used for every test example; the values are reported with the metrics.
+`sample_metrics(samples) -> {name: float}` (optional) scores samples for the
+`sample_metrics` evaluator, e.g. a GAN's mode coverage.
 
 `resumable_fields` names the family's config fields that may change when a run resumes
 (evaluation-only settings such as an IWAE's k); `register(name, defaults=fn)` gives the
@@ -58,6 +61,7 @@ class Method:
   state_specs: Optional[Callable[[State], Any]] = None
   resumable_fields: Tuple[str, ...] = ()
   conditional: bool = False
+  estimates: Optional[Callable[..., Dict[str, jax.Array]]] = None
 
 
 @struct.dataclass

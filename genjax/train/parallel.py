@@ -54,11 +54,13 @@ def per_device_train_step(method: Method, preprocess):
 
 
 def per_device_eval_step(method: Method, preprocess):
-  """(state, raw batch, mask, rng) -> ({metric: masked sum over all devices}, count). The key
-  convention is the train step's."""
-  def step(state, batch, mask, rng):
+  """(state, raw batch, mask, rng, estimates) -> ({metric: masked sum over all devices},
+  count). The key convention is the train step's; `estimates` (the method's
+  once-per-evaluation values, replicated) arrive as batch['estimates']."""
+  def step(state, batch, mask, rng, estimates):
     rng_data, rng_model = jax.random.split(rng)
-    per_example = method.eval_step(state, model_batch(preprocess, batch, rng_data), rng_model)
+    batch = dict(model_batch(preprocess, batch, rng_data), estimates=estimates)
+    per_example = method.eval_step(state, batch, rng_model)
     sums = {k: jnp.sum(v * mask) for k, v in per_example.items()}
     return jax.lax.psum(sums, AXIS), jax.lax.psum(jnp.sum(mask), AXIS)
   return step
@@ -111,7 +113,9 @@ class Compiled:
         state, data, perm, jax.random.fold_in(key, step), step), donate_argnums=0)
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
-        in_specs=(self.specs, P(AXIS), P(AXIS), P()), out_specs=(P(), P()), check_vma=False))
+        in_specs=(self.specs, P(AXIS), P(AXIS), P(), P()), out_specs=(P(), P()), check_vma=False))
+    if method.estimates is not None:
+      self.estimates = jax.jit(method.estimates)
     if method.pictures is not None:
       self.pictures = jax.jit(lambda state, x, rng: method.pictures(
           state, preprocess(x, rng), rng))

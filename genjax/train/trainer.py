@@ -41,9 +41,10 @@ def validate(config, num_devices=None) -> gdata.Info:
                 "keep_checkpoints", "num_samples", "block_every", "sample_chunk"):
     if not (isinstance(config[field], int) and config[field] > 0):
       raise ConfigError(field, config[field], "a positive integer")
-  for field in ("eval_every", "sample_every"):
-    if not (isinstance(config[field], int) and config[field] >= 0):
-      raise ConfigError(field, config[field], "a non-negative integer (0: only at the end)")
+  if not (isinstance(config.sample_every, int) and config.sample_every >= 0):
+    raise ConfigError("sample_every", config.sample_every, "a non-negative integer (0: only at the end)")
+  from genjax.evaluation import evaluators   # imported here: evaluation builds on the trainer
+  evaluators.validate(config.evals)
   n = num_devices or jax.device_count()
   for field in ("batch_size", "eval_batch_size"):
     if config[field] % n:
@@ -101,14 +102,16 @@ def check_batch_fits(config, train_split):
 class Run:
   """A configured experiment: data, method, compiled steps and checkpoints, ready to train."""
 
-  def __init__(self, config, workdir: str, info=None, mesh=None, splits=None):
+  def __init__(self, config, workdir: str, info=None, mesh=None, splits=None, method=None):
+    """`method` (default: the one `config.model.name` registers) lets research code and tests
+    run a Method of their own through the trainer's compiled steps and evaluation."""
     mesh = mesh or make_mesh()
     info = info or validate(config, mesh.size)
     self.config, self.workdir, self.info = config, workdir, info
     self.splits = splits or gdata.load(config.data)
     train_split = self.splits[config.data.train_split]
     check_batch_fits(config, train_split)
-    self.method = build_method(config, info)
+    self.method = method or build_method(config, info)
     self.preprocess = gdata.make_preprocess(config.data, info)
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,
                                  jax.process_index(), jax.process_count())
@@ -124,25 +127,26 @@ class Run:
       return restored
     return 0, self.compiled.init(keys.stream(self.rng, "init"), self.batches(0))
 
-  def evaluate(self, state, split=None, seed: Optional[int] = None) -> Dict[str, float]:
-    """Per-example metrics averaged over `split`, then the method's sample metrics. `seed`
-    picks the evaluation's random draws (default: the run's seed)."""
+  def evaluate(self, state, split=None, seed: Optional[int] = None, replicate: int = 0) -> Dict[str, float]:
+    """The method's once-per-evaluation estimates, then its per-example metrics averaged over
+    `split`. `seed` (default: the run's) and `replicate` pick the random draws."""
     split = split or self.config.data.eval_split
-    rng = keys.stream(self.rng if seed is None else jax.random.PRNGKey(seed), "eval")
+    rng = jax.random.fold_in(jax.random.PRNGKey(self.config.seed if seed is None else seed), replicate)
+    estimates = {}
+    if self.method.estimates is not None:
+      estimates = self.compiled.estimates(state, keys.stream(rng, "estimates"))
+    rng = keys.stream(rng, "eval")
     totals, count = {}, 0.0
     for i, (batch, mask) in enumerate(gdata.eval_batches(
         self.splits[split], self.config.eval_batch_size, jax.process_index(), jax.process_count())):
       sums, n = self.compiled.eval_step(state, self.compiled.put_batch(batch),
-                                        self.compiled.put_batch(mask), jax.random.fold_in(rng, i))
+                                        self.compiled.put_batch(mask), jax.random.fold_in(rng, i),
+                                        estimates)
       sums, n = jax.device_get((sums, n))
       totals = {k: totals.get(k, 0.0) + float(v) for k, v in sums.items()}
       count += float(n)
-    results = {k: v / count for k, v in totals.items()}
-    if self.method.sample_metrics is not None:
-      n = self.config.model.get("eval_samples", 2500)
-      samples = self.samples(state, n, key=keys.stream(rng, "eval_samples"))
-      results.update(self.method.sample_metrics(samples))
-    return results
+    return {**{k: float(v) for k, v in jax.device_get(estimates).items()},
+            **{k: v / count for k, v in totals.items()}}
 
   def default_labels(self, n: int) -> Optional[np.ndarray]:
     """The classes a conditional model draws when none are given: 0, 1, ..., K-1, 0, ..."""
@@ -238,10 +242,15 @@ class Session:
                      f"{self._last_good()}")
     self.run.checkpoints.save(self.step, self.state)
 
-  def evaluate(self):
-    results = self.run.evaluate(self.state)
-    self.writer.scalars(self.step, {f"eval/{k}": v for k, v in results.items()})
-    return results
+  def evaluate(self) -> Dict[str, Dict]:
+    """The evaluators due at this step, on data.eval_split; their numbers are logged."""
+    from genjax.evaluation import evaluators
+    specs = {name: spec for name, spec in self.config.evals.items()
+             if evaluators.due(spec, self.step, self.config.num_steps)}
+    reports = evaluators.run_all(self.run, self.state, self.config.data.eval_split,
+                                 self.config.seed, specs)
+    self.writer.scalars(self.step, evaluators.scalars(reports))
+    return reports
 
   def write_samples(self):
     pics = self.run.method_pictures(self.state)
@@ -278,7 +287,7 @@ class Session:
       self.flush()
     if s % c.checkpoint_every == 0:
       self.save()
-    if c.eval_every and s % c.eval_every == 0 and s < c.num_steps:
+    if s < c.num_steps and any(spec.every > 0 and s % spec.every == 0 for spec in c.evals.values()):
       self.evaluate()
     if c.sample_every and s % c.sample_every == 0 and s < c.num_steps:
       self.write_samples()
@@ -320,10 +329,21 @@ def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
     if stop:
       logger.log(f"signal {stop[0]} received: saved step {session.step} and stopped")
       return {}
-    results = session.evaluate()
+    results = _flat(session.evaluate())
     logger.log(f"eval on '{run.config.data.eval_split}' at step {session.step}: " +
                "  ".join(f"{k} {v:.4f}" for k, v in results.items()))
     session.write_samples()
     return results
   finally:
     session.close()
+
+
+def _flat(reports) -> Dict[str, float]:
+  """The final evaluation as train() returns it: the 'eval' evaluator's metrics by name, the
+  others' as '<evaluator>/<metric>'."""
+  out = {}
+  for name, report in reports.items():
+    for k, v in report.get("metrics", {}).items():
+      if isinstance(v, (int, float)):
+        out[k if name == "eval" else f"{name}/{k}"] = float(v)
+  return out

@@ -22,9 +22,10 @@ LOCK = "lock"
 # its files are); a family adds its evaluation-only fields (`Method.resumable_fields`).
 RESUMABLE_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
                     "eval_every", "sample_every", "num_samples", "block_every", "sample_chunk",
-                    "data.manual_dir", "data.data_dir", "data.download")
+                    "data.manual_dir", "data.data_dir", "data.download", "evals.*")
 # Config fields holding paths: stored resolved, so the workdir does not depend on the cwd.
-PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "model.classifier")
+PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "evals.*.classifier",
+               "evals.*.inception_weights")
 
 
 def check_workdir(workdir: str, flag: str = "--workdir") -> str:
@@ -70,13 +71,29 @@ def locked(workdir: str):
     os.close(fd)   # closing the descriptor releases the lock
 
 
+def matches(field: str, patterns) -> bool:
+  """Whether a dotted field matches one of `patterns` ('*' stands for one name or, at the
+  end, for anything below)."""
+  for pattern in patterns:
+    parts, names = pattern.split("."), field.split(".")
+    if parts[-1] == "*" and len(names) >= len(parts):
+      names = names[:len(parts)]
+    if len(parts) == len(names) and all(p in ("*", n) for p, n in zip(parts, names)):
+      return True
+  return False
+
+
 def resolve_paths(config) -> ml_collections.ConfigDict:
   """A copy of `config` with every non-empty path field made absolute."""
+  flat = flatten(config.to_dict())
   config = ml_collections.ConfigDict(config.to_dict())
-  for field in PATH_FIELDS:
-    section, name = field.split(".")
-    if name in config.get(section, {}) and config[section][name]:
-      config[section][name] = os.path.abspath(os.path.expanduser(config[section][name]))
+  for field, value in flat.items():
+    if matches(field, PATH_FIELDS) and isinstance(value, str) and value:
+      *parents, leaf = field.split(".")
+      node = config
+      for p in parents:
+        node = node[p]
+      node[leaf] = os.path.abspath(os.path.expanduser(value))
   return config
 
 
@@ -134,4 +151,4 @@ def changed_fields(saved: dict, config, resumable: Iterable[str]):
   now = flatten(json.loads(resolve_paths(config).to_json_best_effort()))
   saved = flatten(saved)
   return [k for k in sorted(set(saved) | set(now))
-          if k not in resumable and saved.get(k) != now.get(k)], saved, now
+          if not matches(k, resumable) and saved.get(k) != now.get(k)], saved, now

@@ -5,19 +5,10 @@ import pytest
 
 from genjax import evaluation
 from genjax.classifier import features
+from genjax.evaluation import sample_quality
 from genjax.errors import ConfigError, InputError
 from genjax.train import trainer
 from tests.conftest import embedded_smoke, load_config
-
-
-def test_classifier_score_closed_forms():
-  # Confident, classes balanced: KL(p(y|x) || p(y)) = log K for every x, so the score is K.
-  confident = np.log(np.eye(4)[np.arange(40) % 4] * (1 - 4e-12) + 1e-12)
-  np.testing.assert_allclose(features.classifier_score(confident), 4.0, rtol=1e-6)
-  # Uniform p(y|x): every KL is 0, the score is 1.
-  np.testing.assert_allclose(features.classifier_score(np.zeros((10, 4))), 1.0, rtol=1e-9)
-  # Every x confidently the same class: p(y|x) = p(y), the score is 1.
-  np.testing.assert_allclose(features.classifier_score(np.tile([9.0, 0, 0], (5, 1))), 1.0, rtol=1e-6)
 
 
 def classifier_config():
@@ -61,10 +52,10 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
   c = load_config("cgan_mnist")
   c.data.name = "mnist_like"
   c.model.g_hidden, c.model.d_hidden = (8, 4), (4, 8)
-  c.model.classifier = classifier_dir
+  c.evals.quality.classifier = classifier_dir
   trainer.train(c, str(tmp_path))
   report = evaluation.evaluate(str(tmp_path), num_samples=200)
-  q = report["sample_quality"]
+  q = report["evals"]["quality"]["metrics"]
   assert q["num_samples"] == 200 and q["reference_split"] == "test" and q["num_reference"] == 2000
   assert q["feature_net"]["checkpoint_sha256"] == features.load(classifier_dir).sha256
   assert q["fid"] > q["train_images"]["fid"]           # an untrained G is far from the data
@@ -74,7 +65,7 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
   fake = evaluation.to_uint8(run.samples(state, 200, 0, labels=labels), run.config.data)
   _, logits = features.load(classifier_dir).embed(fake)
   np.testing.assert_allclose(q["class_agreement"], np.mean(np.argmax(logits, 1) == labels))
-  np.testing.assert_allclose(q["classifier_score"], features.classifier_score(logits), rtol=1e-6)
+  np.testing.assert_allclose(q["classifier_score"], sample_quality.classifier_score(logits), rtol=1e-6)
   # A classifier of another data set is refused in one line.
   c2 = classifier_config()
   c2.data.name = "digits"
@@ -88,5 +79,5 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
 @pytest.mark.parametrize("name", ["classifier_mnist", "classifier_fashion_mnist"])
 def test_smoke_config_trains(name, tmp_path):
   results = trainer.train(embedded_smoke(name), str(tmp_path))
-  correct = results["accuracy"] * 2000          # mnist_like's test split: a whole number right
+  correct = results["accuracy"] * 1280     # mnist_like's validation split: a whole number right
   assert abs(correct - round(correct)) < 1e-3 and results["nll"] > 0

@@ -20,10 +20,25 @@ def data_config(dataset, **kw):
 
 
 def test_digits_is_embedded_and_split():
-  splits = data.load(data_config("digits"))
+  splits = data.load(data_config("digits", validation_fraction=0.0))
   assert splits["train"].x.shape == (1500, 8, 8, 1) and splits["test"].x.shape == (297, 8, 8, 1)
   assert splits["train"].x.dtype == np.uint8 and splits["train"].x.max() == 16
   assert set(np.unique(splits["train"].label)) == set(range(10))
+  assert "validation" not in splits
+
+
+def rows(split):
+  return sorted(x.tobytes() + bytes([int(y)]) for x, y in zip(split.x, split.label))
+
+
+def test_validation_is_carved_from_train_deterministically_and_never_trained_on():
+  whole = data.load(data_config("digits", validation_fraction=0.0))["train"]
+  a, b = data.load(data_config("digits")), data.load(data_config("digits", seed=7))
+  assert len(a["validation"]) == 150 and len(a["train"]) == 1350
+  np.testing.assert_array_equal(a["validation"].x, b["validation"].x)      # the same for every run
+  assert sorted(rows(a["train"]) + rows(a["validation"])) == rows(whole)   # a partition of 'train'
+  with pytest.raises(ConfigError, match="expected a split the run does not train on"):
+    data.validate(data_config("digits", train_split="train+validation", eval_split="validation"))
 
 
 @pytest.mark.parametrize("kind", sorted(toy2d.SAMPLERS))
@@ -31,7 +46,8 @@ def test_toy2d_is_deterministic_and_bounded(kind):
   cfg = data_config(f"toy2d/{kind}", toy2d_train_size=5000, toy2d_test_size=100)
   a, b = data.load(cfg), data.load(cfg)
   np.testing.assert_array_equal(a["train"].x, b["train"].x)
-  assert a["train"].x.shape == (5000, 2) and a["train"].x.dtype == np.float32
+  assert a["train"].x.shape == (4500, 2) and a["train"].x.dtype == np.float32
+  assert a["validation"].x.shape == (500, 2)
   assert np.abs(a["train"].x).max() < 5.0
   assert not np.allclose(a["train"].x[:100], a["test"].x)
 
@@ -65,9 +81,11 @@ def test_mnist_and_fashion_mnist_prepared_offline_into_one_data_dir(tfds_dir):
   # (TFDS alone extracts both to the same paths and mixes them up).
   fashion = data.load(data_config("fashion_mnist", data_dir=tfds_dir, manual_dir=str(shared("fashion_mnist"))))
   mnist = data.load(data_config("mnist", data_dir=tfds_dir, manual_dir=str(shared("mnist"))))
-  assert mnist["train"].x.shape == (60000, 28, 28, 1) and mnist["test"].x.shape == (10000, 28, 28, 1)
+  assert mnist["train"].x.shape == (54000, 28, 28, 1) and mnist["test"].x.shape == (10000, 28, 28, 1)
+  assert mnist["validation"].x.shape == (6000, 28, 28, 1)            # carved from the 60 000
   assert np.bincount(mnist["test"].label).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-  assert np.bincount(mnist["train"].label).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+  assert (np.bincount(mnist["train"].label) + np.bincount(mnist["validation"].label)).tolist() == [
+      5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
   assert np.bincount(fashion["test"].label).tolist() == [1000] * 10
   # The pixels too (TFDS stores its own shuffled order, so compare statistics): MNIST's mean
   # grey level is ~33, Fashion-MNIST's ~73.
@@ -110,7 +128,7 @@ def test_splits_joined_with_plus_are_concatenated():
   cfg = data_config("digits", train_split="train+test")
   data.validate(cfg)
   splits = data.load(cfg)
-  assert len(splits["train+test"]) == 1797
-  np.testing.assert_array_equal(splits["train+test"].x[1500:], splits["test"].x)
+  assert len(splits["train+test"]) == 1350 + 297
+  np.testing.assert_array_equal(splits["train+test"].x[1350:], splits["test"].x)
   with pytest.raises(ConfigError, match=r"data.train_split='train\+valid' is invalid"):
     data.validate(data_config("digits", train_split="train+valid"))

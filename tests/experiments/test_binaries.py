@@ -29,7 +29,8 @@ def test_train_sample_evaluate(tmp_path):
   assert r.returncode == 0, r.stderr[-2000:]
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["step"] == 4 and out["num_examples"] == 297 and out["dataset"] == "digits"
-  assert out["metrics"]["loss"] > 0
+  assert out["evals"]["eval"]["metrics"]["loss"] > 0 and out["evals"]["eval"]["replicates"] == 2
+  assert out["evals"]["eval"]["metrics"]["loss_mc_se"] == 0.0     # the autoencoder draws nothing
 
 def test_sigkill_then_the_same_command_resumes(tmp_path):
   wd = tmp_path / "run"

@@ -19,8 +19,12 @@ from tests.train.test_trainer import final_state
 def tiny_family_config(name):
   c = embedded_smoke(name)
   c.num_steps, c.checkpoint_every, c.log_every, c.num_samples = 2, 2, 1, 8
-  if "eval_samples" in c.model:
-    c.model.eval_samples = 8
+  if "modes" in c.evals:
+    c.evals.modes.num = 8
+  # SGD: Adam's g / sqrt(v) turns float rounding in a near-zero gradient (summed over 8
+  # devices or 1) into a full step of either sign; the contract is the same under both.
+  for optimiser in [c.optim] + ([c.d_optim] if "d_optim" in c else []):
+    optimiser.name = "sgd"
   if c.model.name == "gan":
     c.model.g_hidden, c.model.d_hidden = (8, 4), (4, 8)
   if c.model.name == "classifier":   # dropout masks are drawn per device: off here
@@ -79,8 +83,8 @@ def test_per_device_chains_split_over_8_devices_equal_1_on_the_resident_step():
   s8, s1 = run_chains(parallel.make_mesh()), run_chains(parallel.make_mesh(jax.devices()[:1]))
   assert s8["chains"].sharding.spec == P(AXIS) and len(s8["chains"].addressable_shards) == 8
   assert s8["chains"].addressable_shards[0].data.shape == (2, 3)      # 16 chains, 2 per device
-  np.testing.assert_allclose(jax.device_get(s8["chains"]), jax.device_get(s1["chains"]), rtol=1e-6)
-  np.testing.assert_allclose(jax.device_get(s8["w"]), jax.device_get(s1["w"]), rtol=1e-6)
+  np.testing.assert_allclose(jax.device_get(s8["chains"]), jax.device_get(s1["chains"]), rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(jax.device_get(s8["w"]), jax.device_get(s1["w"]), rtol=1e-5, atol=1e-6)
 
 
 def hot_loop_transfers(tmp_path, capfd, num_steps):

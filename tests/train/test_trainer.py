@@ -102,7 +102,7 @@ def test_bad_config_values_fail_before_compiling_with_one_line(tmp_path, field, 
 
 
 def test_batch_larger_than_the_split_is_rejected(tmp_path):
-  with pytest.raises(ConfigError, match="at most the 1500 examples"):
+  with pytest.raises(ConfigError, match="at most the 1350 examples"):
     trainer.train(tiny(batch_size=1600), str(tmp_path))
 
 

@@ -33,7 +33,7 @@ def test_evaluate_states_the_protocol(tmp_path):
   assert out["k"] == 16 and out["estimator"].startswith("IWAE-16")
   assert out["dataset"] == "digits" and out["binarization"] == "none"
   assert out["likelihood"] == "discretised logistic" and out["num_examples"] == 297
-  m = out["metrics"]
+  m = out["evals"]["eval"]["metrics"]
   np.testing.assert_allclose(m["bits_per_dim"], m["nll_nats"] / (64 * np.log(2)), rtol=1e-5)
 
 

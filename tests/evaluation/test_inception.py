@@ -8,7 +8,7 @@ from flax import traverse_util
 
 from experiments.reference.convert_inception import convert
 from genjax.errors import InputError
-from genjax.gan import inception
+from genjax.evaluation import inception
 
 
 def torch_named(variables):

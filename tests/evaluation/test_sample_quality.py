@@ -2,7 +2,8 @@
 import numpy as np
 from scipy import linalg
 
-from genjax.gan.sample_quality import feature_frechet_distance, frechet_distance, precision_recall
+from genjax.evaluation.sample_quality import (classifier_score, feature_frechet_distance, frechet_distance,
+                                              precision_recall)
 
 
 def random_cov(rng, d):
@@ -39,3 +40,13 @@ def test_precision_and_recall_limits():
   real2 = np.concatenate([rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + 20.0])
   half = precision_recall(real2, rng.normal(size=(300, 2)))
   assert half["precision"] > 0.9 and 0.4 < half["recall"] < 0.6
+
+
+def test_classifier_score_closed_forms():
+  # Confident, classes balanced: KL(p(y|x) || p(y)) = log K for every x, so the score is K.
+  confident = np.log(np.eye(4)[np.arange(40) % 4] * (1 - 4e-12) + 1e-12)
+  np.testing.assert_allclose(classifier_score(confident), 4.0, rtol=1e-6)
+  # Uniform p(y|x): every KL is 0, the score is 1.
+  np.testing.assert_allclose(classifier_score(np.zeros((10, 4))), 1.0, rtol=1e-9)
+  # Every x confidently the same class: p(y|x) = p(y), the score is 1.
+  np.testing.assert_allclose(classifier_score(np.tile([9.0, 0, 0], (5, 1))), 1.0, rtol=1e-6)

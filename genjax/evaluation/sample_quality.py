@@ -46,3 +46,11 @@ def precision_recall(real, fake, k: int = 3):
   real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
   return {"precision": float(np.mean(_in_manifold(real, fake, k))),
           "recall": float(np.mean(_in_manifold(fake, real, k)))}
+
+
+def classifier_score(logits: np.ndarray) -> float:
+  """exp(E_x KL(p(y|x) || p(y))), the Inception score's formula with this classifier."""
+  logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+  p = np.exp(logp)
+  log_marginal = np.log(np.mean(p, 0) + 1e-30)
+  return float(np.exp(np.mean(np.sum(p * (logp - log_marginal), 1))))

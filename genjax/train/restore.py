@@ -1,0 +1,27 @@
+"""Restoring a trained run for reading (evaluation, sampling, feature networks)."""
+import math
+from typing import Optional, Tuple
+
+from genjax.data.sources import concatenate
+from genjax.errors import InputError
+from genjax.train import logger
+from genjax.train.trainer import Run, load_config
+
+
+def restore(workdir: str, k: int = 0, split: Optional[str] = None) -> Tuple[Run, int, object]:
+  """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
+  importance samples of likelihood-based families (config.model.eval_k); `split` (e.g.
+  'train+validation') is loaded beside the run's own splits."""
+  logger.quiet_libraries()
+  config = load_config(workdir)
+  if k and "eval_k" in config.model:
+    config.model.eval_k = k
+    config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
+  run = Run(config, workdir)
+  if split and split not in run.splits:   # a joined split, e.g. 'train+validation'
+    run.splits[split] = concatenate(*(run.splits[p] for p in split.split("+")))
+  restored = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)
+  if restored is None:
+    raise InputError(f"--workdir={workdir} has no usable checkpoint under {run.checkpoints.directory}")
+  step, state = restored
+  return run, step, state
