@@ -4,6 +4,7 @@ Evaluation (per test example, nats): the negative ELBO, the IWAE-`eval_k` estima
 -log p(x) (computed `eval_chunk` samples at a time), bits/dim from it, and the negative
 ELBO in bits: the rate a bits-back coder would reach with this model.
 """
+import functools
 import math
 
 import jax
@@ -37,6 +38,8 @@ def validate(config, info):
   for field in ("latents", "k", "eval_k", "eval_chunk"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  if not (isinstance(m.eval_elbo_draws, int) and m.eval_elbo_draws > 0):
+    raise ConfigError("model.eval_elbo_draws", m.eval_elbo_draws, "a positive number of draws")
   if m.eval_k % m.eval_chunk and m.eval_k > m.eval_chunk:
     raise ConfigError("model.eval_chunk", m.eval_chunk, f"a divisor of model.eval_k={m.eval_k}")
   if not m.beta > 0:
@@ -99,6 +102,7 @@ def defaults(c):
   c.model.kl = "analytic"        # or 'mc' (single-sample estimate)
   c.model.eval_k = 100           # IWAE samples in training-time evals; experiments.evaluate uses --k=5000
   c.model.eval_chunk = 100       # samples per chunk: memory is O(eval_chunk * eval_batch_size)
+  c.model.eval_elbo_draws = 10   # the evaluated ELBO is the average of this many draws
 
 
 @register("vae", defaults=defaults)
@@ -137,7 +141,8 @@ def build(config, info) -> Method:
   def eval_step(state, batch, rng):
     x, mdl = batch["x"], model(state.params)
     r_elbo, r_iwae = jax.random.split(device_rng(rng))
-    bound, log_px_z, kl = objectives.elbo(mdl, x, r_elbo)
+    draws = jax.vmap(lambda key: objectives.elbo(mdl, x, key))(jax.random.split(r_elbo, m.eval_elbo_draws))
+    bound, log_px_z, kl = (v.mean(0) for v in draws)    # the ELBO averaged over its draws
     chunk = min(m.eval_chunk, m.eval_k)
     log_px = objectives.iwae_chunked(mdl, x, r_iwae, m.eval_k, chunk)
     return {"neg_elbo_nats": -bound, "nll_nats": -log_px, "kl_nats": kl,
@@ -154,21 +159,26 @@ def build(config, info) -> Method:
 
   def pictures(state, x, rng):
     mean, _ = encoder.apply({"params": state.params["encoder"]}, x)
-    n = x.shape[0] - x.shape[0] % 2
-    pics = {"reconstructions": _pairs(x, decode_mean(state.params, mean))}
-    t = jnp.linspace(0.0, 1.0, 10)[None, :, None]
-    path = (1 - t) * mean[0:n:2, None] + t * mean[1:n:2, None]        # (n/2, 10, latents)
-    pics["interpolations"] = decode_mean(state.params, path.reshape(-1, m.latents)).reshape(
-        (n // 2, 10) + tuple(info.shape))
-    if m.latents == 2:  # The decoded manifold at the prior's quantiles.
-      q = ndtri(jnp.linspace(0.05, 0.95, 20))
-      grid = jnp.stack(jnp.meshgrid(q, q[::-1], indexing="xy"), -1).reshape(-1, 2)
-      pics["manifold"] = decode_mean(state.params, grid).reshape((20, 20) + tuple(info.shape))
-    return pics
+    return latent_pictures(functools.partial(decode_mean, state.params), x, mean)
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
                 pictures=pictures, protocol=protocol(config),
-                resumable_fields=("model.eval_k", "model.eval_chunk"))
+                resumable_fields=("model.eval_k", "model.eval_chunk", "model.eval_elbo_draws"))
+
+
+def latent_pictures(decode, x, mean):
+  """Reconstructions (rows of 8 image, reconstruction pairs), interpolations in 10 steps
+  between pairs of codes, and for 2 latents the decoded manifold at the prior's quantiles."""
+  n, latents = x.shape[0] - x.shape[0] % 2, mean.shape[-1]
+  pics = {"reconstructions": _pairs(x, decode(mean))}
+  t = jnp.linspace(0.0, 1.0, 10)[None, :, None]
+  path = (1 - t) * mean[0:n:2, None] + t * mean[1:n:2, None]        # (n/2, 10, latents)
+  pics["interpolations"] = decode(path.reshape(-1, latents)).reshape((n // 2, 10) + x.shape[1:])
+  if latents == 2:
+    q = ndtri(jnp.linspace(0.05, 0.95, 20))
+    grid = jnp.stack(jnp.meshgrid(q, q[::-1], indexing="xy"), -1).reshape(-1, 2)
+    pics["manifold"] = decode(grid).reshape((20, 20) + x.shape[1:])
+  return pics
 
 
 def _pairs(x, x_hat):
@@ -182,6 +192,7 @@ def protocol(config):
   m = config.model
   return {"estimator": f"IWAE-{m.eval_k} importance-sampled log p(x), q(z|x) as proposal "
                        f"(Burda et al. 2016), {min(m.eval_chunk, m.eval_k)} samples per chunk",
-          "k": m.eval_k, "elbo": "1-sample reparameterised ELBO with analytic KL",
+          "k": m.eval_k, "elbo": f"reparameterised ELBO with analytic KL, averaged over "
+                                 f"{m.eval_elbo_draws} draws per example",
           "units": "nats per example; bits_per_dim = nats / (D ln 2)",
           "likelihood": {"bernoulli": "Bernoulli", "logistic": "discretised logistic"}[m.likelihood]}
