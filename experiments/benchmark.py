@@ -9,6 +9,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import common
+from experiments.configs import workloads
 from genjax import benchmark
 
 flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload of WORKLOADS.md.")
@@ -28,7 +29,7 @@ def main(argv):
   else:
     benchmark.check_family(f.workload)
     w = benchmark.WORKLOADS[f.workload]
-    config = benchmark.workload_config(f.workload)
+    config = workloads.get_config(f.workload)   # the config that states the workload
     steps = f.steps or w.steps
     out = {"workload": f.workload, "framework": "genjax",
            **benchmark.time_config(config, steps, f.warmup)}

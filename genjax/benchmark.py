@@ -14,7 +14,6 @@ from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import optax
 
@@ -213,12 +212,6 @@ def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
 
 
 PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step}
-
-
-def workload_config(name: str) -> ml_collections.ConfigDict:
-  """The experiment config that states workload `name` (model, optimiser, batch, data)."""
-  from experiments.configs import workloads  # Configs are Python files, kept with the binaries.
-  return workloads.get_config(name)
 
 
 def denormals_flushed() -> bool:
