@@ -17,6 +17,8 @@ def base() -> ml_collections.ConfigDict:
   c.num_samples = 64
   c.block_every = 1            # CPU with several devices: wait for every Nth step
   c.sample_chunk = 1000        # samples drawn per call of the method's sample (memory, not results)
+  c.stage = 0                  # in a staged run, the stage this run is (1, 2, ...); see stages
+  c.stages = ml_collections.ConfigDict()   # stage1, stage2, ...: overrides per stage (train/stages.py)
 
   c.data = ml_collections.ConfigDict()
   c.data.name = "mnist"

@@ -11,38 +11,50 @@ from absl import logging
 
 class MetricWriter:
   """Appends to `metrics.jsonl` and TensorBoard. A run resumed at step s first drops what was
-  logged after s (rows of metrics.jsonl rewritten atomically; TensorBoard purges events from
-  step s + 1 on), so each step appears once whatever the crashes in between."""
+  logged after s, and at s itself what will be logged again (`redo_evals`: the final
+  evaluation of a run resumed at its last step), so each row appears once whatever the crashes
+  in between: metrics.jsonl is rewritten atomically, TensorBoard purges the same events."""
 
-  def __init__(self, workdir: str, enabled: bool = True, resume_step: int = 0):
+  def __init__(self, workdir: str, enabled: bool = True, resume_step: int = 0,
+               redo_evals: bool = False):
     self.enabled = enabled
     self._jsonl = os.path.join(workdir, "metrics.jsonl")
     self._tb = None
     if enabled:
       from tensorboardX import SummaryWriter  # Imported lazily: only the chief writes.
       tb_dir = os.path.join(workdir, "tensorboard")
-      purge = resume_step + 1 if os.path.isdir(tb_dir) and os.listdir(tb_dir) else None
-      self._drop_rows_after(resume_step)
+      resumed = os.path.isdir(tb_dir) and bool(os.listdir(tb_dir))
+      kept_at_step = self._drop_rows(resume_step, redo_evals)
       # tensorboardX names event files by the second: a session resumed within the same
       # second would overwrite the previous session's file without a unique suffix.
-      self._tb = SummaryWriter(tb_dir, flush_secs=30, purge_step=purge,
-                               filename_suffix=f".{os.getpid()}.{time.time_ns()}")
+      self._tb = SummaryWriter(tb_dir, flush_secs=30, filename_suffix=f".{os.getpid()}.{time.time_ns()}",
+                               purge_step=(resume_step + (0 if redo_evals else 1)) if resumed else None)
+      for row in kept_at_step if redo_evals and resumed else ():   # purged with the evals: re-add
+        for k, v in row.items():
+          if k != "step":
+            self._tb.add_scalar(k, float(v), int(row["step"]))
 
-  def _drop_rows_after(self, step: int):
+  def _drop_rows(self, step: int, redo_evals: bool):
+    """Keeps the rows before `step`, and at it the train rows (all of them unless
+    `redo_evals`); returns the rows kept at `step`."""
     if not os.path.exists(self._jsonl):
-      return
+      return []
     with open(self._jsonl) as f:
       lines = f.read().splitlines()
-    kept = []
+    kept, at_step = [], []
     for line in lines:
       try:
-        if json.loads(line)["step"] <= step:
-          kept.append(line)
+        row = json.loads(line)
+        s = row["step"]
       except (ValueError, KeyError, TypeError):   # a row cut short by a crash
-        pass
+        continue
+      if s < step or (s == step and not (redo_evals and not any(k.startswith("train/") for k in row))):
+        kept.append(line)
+        at_step += [row] if s == step else []
     if len(kept) != len(lines):
       from genjax.train.workdir import atomic_write
       atomic_write(self._jsonl, "".join(l + "\n" for l in kept).encode())
+    return at_step
 
   def scalars(self, step: int, values: Dict[str, float]):
     if not self.enabled:

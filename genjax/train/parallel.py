@@ -69,18 +69,22 @@ def per_device_eval_step(method: Method, preprocess):
 class Compiled:
   """The method's steps compiled for a mesh. Each is traced and compiled once."""
 
-  def __init__(self, method: Method, preprocess, mesh, example_batch, steps_per_epoch: int):
+  def __init__(self, method: Method, preprocess, mesh, example_batch, steps_per_epoch: int,
+               previous=None):
+    """`previous`: a staged run's previous final state, passed to `method.init`."""
     self.mesh, self.method = mesh, method
     self.batch_sharding = NamedSharding(mesh, P(AXIS))
     self.replicated = NamedSharding(mesh, P())
 
-    def init(rng, batch):
+    def init(rng, batch, previous):
       rng_data, rng_model = jax.random.split(rng)
       x = preprocess(batch["x"], rng_data)
       levels = preprocess.levels(batch["x"], x)
-      return method.init(rng_model, dict(batch, x=x, **({} if levels is None else {"levels": levels})))
+      batch = dict(batch, x=x, **({} if levels is None else {"levels": levels}))
+      return method.init(rng_model, batch) if previous is None else method.init(rng_model, batch, previous)
 
-    shapes = jax.eval_shape(init, jax.random.key_data(jax.random.key(0)), example_batch)
+    self._previous = previous
+    shapes = jax.eval_shape(init, jax.random.key_data(jax.random.key(0)), example_batch, previous)
     self.specs = state_specs(method, shapes)
     self.state_sharding = jax.tree.map(lambda s: NamedSharding(mesh, s), self.specs)
     # What a checkpoint restores into: shapes, dtypes and placement of every leaf.
@@ -135,4 +139,4 @@ class Compiled:
 
   def init(self, rng, local_batch):
     """The initial state, placed with the state sharding (so the first step doesn't recompile)."""
-    return self._init(rng, self.put_batch(local_batch))
+    return self._init(rng, self.put_batch(local_batch), self._previous)

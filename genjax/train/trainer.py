@@ -19,7 +19,7 @@ import numpy as np
 
 from genjax import data as gdata
 from genjax.errors import ConfigError, InputError
-from genjax.train import defaults, images, keys, logger, workdir as wd
+from genjax.train import defaults, images, keys, logger, stages, workdir as wd
 from genjax.train.checkpoint import Checkpointer
 from genjax.train.method import Method, builders
 from genjax.train.parallel import Compiled, make_mesh
@@ -33,8 +33,13 @@ class Stopped(RuntimeError):
   """A signal stopped a multi-run experiment after saving; the same command resumes it."""
 
 
-def validate(config, num_devices=None) -> gdata.Info:
-  """Checks every config field the run depends on; nothing is read or compiled yet."""
+def validate(config, num_devices=None, build=None) -> gdata.Info:
+  """Checks every config field the run depends on; nothing is read or compiled yet. `build`
+  (default: the registry's builder of config.model.name) builds the method."""
+  if stages.stage_names(config):
+    for _, c in stages.validate(config, lambda c: validate(c, num_devices, build)):
+      info = gdata.validate(c.data)
+    return info
   if not (isinstance(config.seed, int) and config.seed >= 0):
     raise ConfigError("seed", config.seed, "a non-negative integer")
   for field in ("batch_size", "eval_batch_size", "num_steps", "log_every", "checkpoint_every",
@@ -50,7 +55,7 @@ def validate(config, num_devices=None) -> gdata.Info:
     if config[field] % n:
       raise ConfigError(field, config[field], f"a multiple of the {n} devices")
   info = gdata.validate(config.data)
-  build_method(config, info)
+  (build or build_method)(config, info)
   return info
 
 
@@ -102,9 +107,11 @@ def check_batch_fits(config, train_split):
 class Run:
   """A configured experiment: data, method, compiled steps and checkpoints, ready to train."""
 
-  def __init__(self, config, workdir: str, info=None, mesh=None, splits=None, method=None):
+  def __init__(self, config, workdir: str, info=None, mesh=None, splits=None, method=None,
+               previous=None):
     """`method` (default: the one `config.model.name` registers) lets research code and tests
-    run a Method of their own through the trainer's compiled steps and evaluation."""
+    run a Method of their own through the trainer's compiled steps and evaluation; `previous`
+    is the previous stage's final state in a staged run (see `genjax.train.stages`)."""
     mesh = mesh or make_mesh()
     info = info or validate(config, mesh.size)
     self.config, self.workdir, self.info = config, workdir, info
@@ -116,7 +123,7 @@ class Run:
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,
                                  jax.process_index(), jax.process_count())
     self.compiled = Compiled(self.method, self.preprocess, mesh, self.batches(0),
-                             self.batches.steps_per_epoch)
+                             self.batches.steps_per_epoch, previous)
     self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
     self.rng = jax.random.PRNGKey(config.seed)
 
@@ -212,7 +219,8 @@ class Session:
   def __init__(self, run: Run, step: int, state, mesh):
     self.run, self.config, self.step, self.state = run, run.config, step, state
     self.chief = jax.process_index() == 0
-    self.writer = logger.MetricWriter(run.workdir, enabled=self.chief, resume_step=step)
+    self.writer = logger.MetricWriter(run.workdir, enabled=self.chief, resume_step=step,
+                                      redo_evals=0 < step == self.config.num_steps)
     self.progress = logger.Progress(step, self.config.num_steps)
     self.block = jax.default_backend() == "cpu" and mesh.size > 1
     self.pending = []  # (step, device metrics) since the last log line
@@ -296,19 +304,41 @@ class Session:
     self.writer.close()
 
 
-def train(config, workdir: str, mesh=None) -> Dict[str, float]:
+def train(config, workdir: str, mesh=None, build=None) -> Dict[str, float]:
   """Trains (or resumes) the run in `workdir`; returns the final eval metrics ({} when a
-  signal stopped it)."""
+  signal stopped it). A config with `stages` trains them in order (`genjax.train.stages`)
+  and returns {stage: its final metrics}. `build(config, info) -> Method` (default: the
+  registry's) lets research code train a method of its own."""
   logger.quiet_libraries()
   wd.check_workdir(workdir)
   mesh = mesh or make_mesh()
-  info = validate(config, mesh.size)
+  if stages.stage_names(config):
+    return stages.train_stages(
+        config, workdir, lambda c, d, previous: _train_run(c, d, mesh, build, previous),
+        lambda c, d, previous: _final_state(c, d, mesh, build, previous),
+        lambda c: validate(c, mesh.size, build))
+  return _train_run(config, workdir, mesh, build)
+
+
+def _final_state(config, workdir, mesh, build, previous):
+  """A finished stage's final state (its newest checkpoint), for the next stage's init."""
+  info = validate(config, mesh.size, build)
+  run = Run(config, workdir, info, mesh, method=(build or build_method)(config, info), previous=previous)
+  try:
+    return run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)[1]
+  finally:
+    run.checkpoints.close()
+
+
+def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Dict[str, float]:
+  info = validate(config, mesh.size, build)
+  method = (build or build_method)(config, info)
   chief = jax.process_index() == 0
-  check_resumable(config, workdir, build_method(config, info))   # before the lock: nothing written
+  check_resumable(config, workdir, method)   # before the lock: nothing written
   splits = gdata.load(config.data)
   check_batch_fits(config, splits[config.data.train_split])
   with (wd.locked(workdir) if chief else contextlib.nullcontext()):
-    run = Run(config, workdir, info, mesh, splits)
+    run = Run(config, workdir, info, mesh, splits, method=method, previous=previous)
     try:
       step, state = run.initial_state()
       if chief:

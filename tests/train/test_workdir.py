@@ -55,6 +55,12 @@ def test_resume_drops_what_was_logged_after_the_restored_step(tmp_path):
   scalars = tensorboard_scalars(tmp_path / "tensorboard")
   assert sorted(s for t, s in scalars if t == "train/loss") == [1, 2, 3, 4, 5, 6]
   assert len(scalars) == len(set(scalars))
+  trainer.train(c, str(tmp_path))                      # finished: re-evaluates step 6 only
+  again = [json.loads(l) for l in open(tmp_path / "metrics.jsonl")]
+  assert [r["step"] for r in again if "eval/loss" in r] == [6] and len(again) == len(rows)
+  scalars = tensorboard_scalars(tmp_path / "tensorboard")
+  assert sorted(s for t, s in scalars if t == "train/loss") == [1, 2, 3, 4, 5, 6]
+  assert sorted(s for t, s in scalars if t == "eval/loss") == [6] and len(scalars) == len(set(scalars))
 
 
 def test_every_checkpoint_corrupt_stops_with_one_line_and_moves_nothing(tmp_path):
