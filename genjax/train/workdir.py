@@ -29,19 +29,35 @@ PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "evals.*
 
 
 def check_workdir(workdir: str, flag: str = "--workdir") -> str:
-  """A usable workdir path (new, or a directory); one line otherwise."""
+  """A usable workdir path (new, or a directory), checked without creating anything."""
   if not workdir:
     raise InputError(f"{flag}='' is invalid: expected a directory path (new, or written by experiments.train)")
   if os.path.exists(workdir) and not os.path.isdir(workdir):
     raise InputError(f"{flag}={workdir} is a file: expected a directory (new, or written by experiments.train)")
+  parent = os.path.abspath(workdir)
+  while not os.path.exists(parent):
+    parent = os.path.dirname(parent)
+  if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+    raise InputError(f"{flag}={workdir} cannot be created or written: {parent} is not a writable directory")
   return workdir
+
+
+def makedirs(path: str):
+  """os.makedirs, with a failure as one line."""
+  try:
+    os.makedirs(path, exist_ok=True)
+  except OSError as e:
+    raise InputError(f"cannot create {path}: {e.strerror or e}") from None
 
 
 def atomic_write(path: str, data: bytes):
   """Writes `path` whole or not at all (a temporary file beside it, then a rename)."""
   directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".")
+  makedirs(directory)
+  try:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".")
+  except OSError as e:
+    raise InputError(f"cannot write {path}: {e.strerror or e}") from None
   try:
     with os.fdopen(fd, "wb") as f:
       f.write(data)
@@ -54,7 +70,7 @@ def atomic_write(path: str, data: bytes):
 @contextlib.contextmanager
 def locked(workdir: str):
   """Holds an advisory lock on `workdir` (released on any exit, a SIGKILL included)."""
-  os.makedirs(workdir, exist_ok=True)
+  makedirs(workdir)
   path = os.path.join(workdir, LOCK)
   fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
   try:

@@ -61,6 +61,8 @@ ROWS = [
     ("train-empty-workdir", TRAIN + ("--workdir=",), None, 2, "--workdir='' is invalid: expected a directory path"),
     ("train-workdir-is-a-file", TRAIN + ("--workdir=afile",), None, 2,
      "--workdir=afile is a file: expected a directory"),
+    ("train-workdir-cannot-be-created", TRAIN + ("--workdir=/proc/1/genjax-run",), None, 2,
+     "--workdir=/proc/1/genjax-run cannot be created or written: /proc/1 is not a writable directory"),
     ("train-unknown-flag", TRAIN + ("--workdir=w", "--nonsense=1"), None, 2, "Unknown command line flag 'nonsense'"),
     ("train-int-field-not-a-number", TRAIN + ("--workdir=w", "--config.batch_size=abc"), None, 2,
      "flag --config.batch_size=abc: invalid literal for int()"),
@@ -147,6 +149,8 @@ ROWS = [
     ("sample-negative-seed", ("experiments.sample", "--workdir=run", "--seed=-1"), None, 2, "flag --seed=-1"),
     ("sample-output-under-a-file", ("experiments.sample", "--workdir=run", "--out=afile/grid"), None, 2,
      "--out=afile/grid is invalid: "),
+    ("sample-output-cannot-be-created", ("experiments.sample", "--workdir=run", "--out=/proc/genjax/grid"),
+     None, 2, "cannot create /proc/genjax"),
     ("sample-garbage-config-json", ("experiments.sample", "--workdir=run"), garbage_config, 2,
      "run/config.json is unreadable"),
     # benchmark
