@@ -20,7 +20,8 @@ flags.DEFINE_integer("replicates", 2, "Independent repetitions of each evaluator
 flags.DEFINE_string("classifier", "", "A classifier workdir (experiments/configs/classifier_*.py) "
                     "whose features score samples: classifier FID, precision/recall, classifier "
                     "score. Default: the config's evals.quality.classifier, if that exists.")
-flags.DEFINE_integer("num_samples", 10_000, "Samples scored with --classifier.", lower_bound=1)
+flags.DEFINE_integer("num_samples", 0, "Samples scored for sample quality (0: the config's "
+                     "evals.quality.num, 10 000).", lower_bound=0)
 flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.npz from "
                     "experiments/reference/convert_inception.py) for the standard FID as well.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw of the evaluation (importance samples, "

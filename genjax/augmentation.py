@@ -62,7 +62,7 @@ def write_synthetic(gan_dir: str, path: str, n: int, seed: int):
 def train_stage(config, workdir: str) -> Dict[str, float]:
   """One stage's run, then (classifiers) its test accuracy, scored once on the final state; a
   signal that stopped it stops the experiment (the same command resumes)."""
-  if not trainer.train(config, workdir):
+  if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
   if config.model.name != "classifier":
     return {}

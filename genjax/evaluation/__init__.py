@@ -13,7 +13,7 @@ from genjax.evaluation import evaluators
 from genjax.train import images
 from genjax.train.restore import restore
 from genjax.train.trainer import load_config
-from genjax.train.workdir import atomic_write
+from genjax.train.workdir import atomic_write, check_creatable
 
 __all__ = ["evaluate", "evaluators", "restore", "to_uint8", "write_samples"]
 
@@ -28,8 +28,8 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
   if classifier and not os.path.isfile(os.path.join(classifier, "config.json")):
     raise InputError(f"--classifier={classifier} is not a run directory: expected a workdir of "
                      f"experiments/configs/classifier_*.py")
-  if num_samples <= 0:
-    raise InputError(f"--num_samples={num_samples} is invalid: expected a positive number of samples")
+  if num_samples < 0:
+    raise InputError(f"--num_samples={num_samples} is invalid: expected a positive number of samples (0: the config's)")
   if inception_weights and not os.path.isfile(inception_weights):
     raise InputError(f"--inception_weights={inception_weights} does not exist: expected the .npz "
                      f"written by experiments/reference/convert_inception.py")
@@ -41,7 +41,7 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
 
 
 def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
-             num_samples: int = 10_000, inception_weights: str = "", seed: int = 0,
+             num_samples: int = 0, inception_weights: str = "", seed: int = 0,
              replicates: int = 0) -> Dict[str, object]:
   """Every evaluator of the run's config (`config.evals`, those only run here included) on
   `split` (default 'test'), once, on the newest good checkpoint. `classifier` (a classifier
@@ -52,11 +52,13 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: 
   run, step, state = restore(workdir, k, split)
   specs = ml_collections.ConfigDict(run.config.evals.to_dict())
   if classifier and not any(s.kind == "sample_quality" for s in specs.values()):
-    specs.quality = evaluators.evaluator("sample_quality", every=-1, classifier=classifier)
+    specs.quality = evaluators.evaluator("sample_quality", every=-1, classifier=classifier,
+                                         num=10_000, inception_weights="")
   for spec in specs.values():
-    if spec.kind == "sample_quality":
+    if spec.kind == "sample_quality":     # the flags override the config's settings if given
       spec.classifier = classifier or spec.classifier
-      spec.num, spec.inception_weights = num_samples, inception_weights
+      spec.num = num_samples or spec.num
+      spec.inception_weights = inception_weights or spec.inception_weights
   return {"workdir": workdir, "step": int(step), "model": run.config.model.name, "split": split,
           "num_examples": len(run.splits[split]), "seed": seed,
           **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),
@@ -68,14 +70,7 @@ to_uint8 = evaluators.to_uint8
 
 def check_output(prefix: str):
   """An output prefix whose folder is (or can be) a directory and whose files are not folders."""
-  folder = os.path.dirname(os.path.abspath(prefix))
-  parent = folder
-  while not os.path.exists(parent):
-    parent = os.path.dirname(parent)
-  if not os.path.isdir(parent):
-    raise InputError(f"--out={prefix} is invalid: {parent} is a file, expected a directory for the outputs")
-  if not os.access(parent, os.W_OK):
-    raise InputError(f"--out={prefix} is invalid: {parent} is not writable")
+  check_creatable(os.path.dirname(os.path.abspath(prefix)), f"--out={prefix}")
   for ext in (".png", ".npy"):
     if os.path.isdir(prefix + ext):
       raise InputError(f"--out={prefix} is invalid: {prefix + ext} is a directory, expected a file path")

@@ -85,17 +85,23 @@ def scalars(reports: Dict[str, Dict]) -> Dict[str, float]:
   return flat
 
 
-@register("per_example")
-def per_example(run, state, spec, split, seed, replicates) -> Dict:
-  passes = [run.evaluate(state, split, seed=seed, replicate=r) for r in range(replicates)]
+def mean_and_mc_se(passes) -> Dict[str, float]:
+  """Each metric's mean over replicate passes and, for several, `<metric>_mc_se`: the
+  Monte-Carlo standard error of that mean (std over replicates / sqrt R)."""
   metrics = {}
   for k in passes[0]:
     values = np.array([p[k] for p in passes], np.float64)
     metrics[k] = float(values.mean())
-    if replicates > 1:
-      metrics[f"{k}_mc_se"] = float(values.std(ddof=1) / np.sqrt(replicates))
+    if len(passes) > 1:
+      metrics[f"{k}_mc_se"] = float(values.std(ddof=1) / np.sqrt(len(passes)))
+  return metrics
+
+
+@register("per_example")
+def per_example(run, state, spec, split, seed, replicates) -> Dict:
+  passes = [run.evaluate(state, split, seed=seed, replicate=r) for r in range(replicates)]
   return {"num_examples": len(run.splits[split]), "protocol": dict(run.method.protocol or {}),
-          "metrics": metrics}
+          "metrics": mean_and_mc_se(passes)}
 
 
 @register("sample_metrics")
@@ -107,11 +113,7 @@ def sample_metrics(run, state, spec, split, seed, replicates) -> Dict:
   for r in range(replicates):
     key = keys.stream(jax.random.fold_in(jax.random.PRNGKey(seed), r), "eval_samples")
     passes.append(run.method.sample_metrics(run.samples(state, n, key=key)))
-  metrics = {k: float(np.mean([p[k] for p in passes])) for k in passes[0]}
-  if replicates > 1:
-    metrics.update({f"{k}_mc_se": float(np.std([p[k] for p in passes], ddof=1) / np.sqrt(replicates))
-                    for k in passes[0]})
-  return {"num_samples": n, "metrics": metrics}
+  return {"num_samples": n, "metrics": mean_and_mc_se(passes)}
 
 
 @register("sample_quality")
@@ -122,7 +124,8 @@ def sample_quality_kind(run, state, spec, split, seed, replicates) -> Dict:
     return {"skipped": f"no classifier at {classifier!r} (train it with python -m experiments.train "
                        f"--config=experiments/configs/{name}.py --workdir={classifier or 'DIR'}, "
                        f"or pass --classifier=DIR)"}
-  return {"metrics": sample_quality(run, state, classifier, spec.get("num", 10_000), seed, split,
+  return {"replicates": 1,    # one set of samples: FID's sampling error is not estimated here
+          "metrics": sample_quality(run, state, classifier, spec.get("num", 10_000), seed, split,
                                     spec.get("inception_weights", ""))}
 
 

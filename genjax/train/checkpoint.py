@@ -107,7 +107,7 @@ class Checkpointer:
     return None
 
   def _set_aside(self, step: int, problem: str, move: bool):
-    if not move:
+    if not move or jax.process_index() != 0:   # one process moves; the others only skip
       logging.warning("checkpoint at step %d is unusable: %s; skipped", step, problem)
       return
     corrupt = os.path.join(os.path.dirname(self.directory), "checkpoints.corrupt")

@@ -27,7 +27,8 @@ class MetricWriter:
       kept_at_step = self._drop_rows(resume_step, redo_evals)
       # tensorboardX names event files by the second: a session resumed within the same
       # second would overwrite the previous session's file without a unique suffix.
-      self._tb = SummaryWriter(tb_dir, flush_secs=30, filename_suffix=f".{os.getpid()}.{time.time_ns()}",
+      # TensorBoard reads the files in name order: the zero-padded time first keeps it.
+      self._tb = SummaryWriter(tb_dir, flush_secs=30, filename_suffix=f".{time.time_ns():020d}.{os.getpid()}",
                                purge_step=(resume_step + (0 if redo_evals else 1)) if resumed else None)
       for row in kept_at_step if redo_evals and resumed else ():   # purged with the evals: re-add
         for k, v in row.items():

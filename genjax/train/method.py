@@ -98,6 +98,12 @@ def global_draw(sample, rng, n):
   return jax.lax.dynamic_slice_in_dim(sample(rng, n * devices), jax.lax.axis_index(AXIS) * n, n)
 
 
+def global_normal(rng, shape):
+  """Standard normal draws of `shape` (leading axis: this device's examples), this device's
+  rows of the draw for the global batch."""
+  return global_draw(lambda key, n: jax.random.normal(key, (n,) + tuple(shape[1:])), rng, shape[0])
+
+
 _BUILDERS: Dict[str, Callable] = {}
 _DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.

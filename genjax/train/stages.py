@@ -47,6 +47,8 @@ def stage_config(config, name: str) -> ml_collections.ConfigDict:
   """The run config of one stage: the base without `stages`, the stage's overrides applied."""
   base = config.to_dict()
   overrides = base.pop("stages")[name]
+  if not isinstance(overrides, dict):
+    raise ConfigError(f"stages.{name}", overrides, "a dict of the fields this stage overrides")
   _check_overrides(overrides, base, f"stages.{name}")
   merged = wd.merge(base, overrides)
   merged["stage"] = int(_NAME.match(name).group(1))
@@ -61,6 +63,8 @@ def _check_overrides(overrides: dict, base: dict, where: str):
       if not isinstance(base[k], dict):
         raise ConfigError(f"{where}.{k}", v, f"a value like {base[k]!r}")
       _check_overrides(v, base[k], f"{where}.{k}")
+    elif isinstance(base[k], dict):
+      raise ConfigError(f"{where}.{k}", v, f"a dict of the fields of {k} it overrides")
 
 
 def validate(config, validate_run: Callable) -> List[Tuple[str, ml_collections.ConfigDict]]:
@@ -72,10 +76,11 @@ def validate(config, validate_run: Callable) -> List[Tuple[str, ml_collections.C
 
 
 def train_stages(config, workdir: str, train_run: Callable, restore_final: Callable,
-                 validate_run: Callable) -> Dict[str, Dict[str, float]]:
-  """Trains the stages in order; returns {stage: its final evaluation}. `train_run(config,
-  workdir, previous)` trains one run, `restore_final(config, workdir, previous)` restores a
-  finished stage's final state for the next one."""
+                 validate_run: Callable, check_finished: Callable) -> Optional[Dict[str, Dict[str, float]]]:
+  """Trains the stages in order; returns {stage: its final evaluation} (None if a signal
+  stopped it). `train_run(config, workdir, previous)` trains one run (None when stopped),
+  `restore_final(config, workdir, previous)` restores a finished stage's final state for the
+  next one, `check_finished(config, workdir)` refuses a finished stage whose config changed."""
   wd.check_workdir(workdir)
   stages = validate(config, validate_run)
   results, previous = {}, None
@@ -85,11 +90,12 @@ def train_stages(config, workdir: str, train_run: Callable, restore_final: Calla
     if done is None:
       logger.log(f"{name} ({k + 1} of {len(stages)}): training in {folder}")
       out = train_run(c, folder, previous)
-      if not out:
-        return results        # stopped by a signal: the same command resumes here
+      if out is None:
+        return None           # stopped by a signal: the same command resumes here
       done = {"stage": c.stage, "name": name, "step": c.num_steps, "results": out}
       wd.atomic_write(os.path.join(folder, DONE), json.dumps(done, indent=2).encode())
     else:
+      check_finished(c, folder)
       logger.log(f"{name} ({k + 1} of {len(stages)}): finished at step {done['step']}; skipped")
     results[name] = done["results"]
     if k + 1 < len(stages):
@@ -103,7 +109,10 @@ def _read_done(folder: str) -> Optional[dict]:
     return None
   try:
     with open(path) as f:
-      return json.load(f)
+      done = json.load(f)
   except (OSError, ValueError) as e:
-    raise InputError(f"{path} is unreadable ({type(e).__name__}): expected the marker of a finished "
-                     f"stage; move it away to re-evaluate that stage") from None
+    done = {"error": type(e).__name__}
+  if not (isinstance(done, dict) and {"step", "results"} <= set(done)):
+    raise InputError(f"{path} is not a finished stage's marker ({done.get('error', 'fields missing')}"
+                     f"): move it away to re-evaluate that stage")
+  return done

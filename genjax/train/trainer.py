@@ -67,10 +67,11 @@ def build_method(config, info) -> Method:
 
 
 def _with_defaults(saved: dict) -> dict:
-  """A saved config merged onto today's defaults for its model."""
+  """A saved config merged onto today's defaults for its model: fields it lacks get the value
+  that meant the old behaviour (`wd.LEGACY`) or today's default, moved fields their new place."""
   name = saved["model"]["name"]
   base = defaults.for_model(name) if name in builders() else defaults.base()
-  return wd.merge(base.to_dict(), saved)
+  return wd.merge(base.to_dict(), wd.upgrade(saved, base.to_dict()))
 
 
 def check_resumable(config, workdir: str, method: Method):
@@ -277,12 +278,13 @@ class Session:
     c, run = self.config, self.run
     resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
     epoch, perm = None, None
+    key = keys.stream(run.rng, "train")     # step s: fold_in(key, s), inside the compiled step
     while self.step < c.num_steps and not stop:
       if self.step // run.batches.steps_per_epoch != epoch:
         epoch = self.step // run.batches.steps_per_epoch
         perm = run.compiled.put_replicated(run.batches.permutation(epoch).astype(np.int32))
       self.state, metrics = run.compiled.train_step_resident(
-          self.state, resident, perm, run.rng, jax.device_put(np.int32(self.step)))
+          self.state, resident, perm, key, jax.device_put(np.int32(self.step)))
       self.pending.append((self.step, metrics))
       self.step += 1
       if self.block and self.step % c.block_every == 0:
@@ -290,33 +292,41 @@ class Session:
       self.at_step_end()
 
   def at_step_end(self):
+    """Logs, evaluates, draws and saves as scheduled; the save last, so a crash in between
+    is resumed from the previous checkpoint and logs this step's evaluation again, once."""
+    from genjax.evaluation import evaluators
     c, s = self.config, self.step
     if s % c.log_every == 0:
       self.flush()
-    if s % c.checkpoint_every == 0:
-      self.save()
-    if s < c.num_steps and any(spec.every > 0 and s % spec.every == 0 for spec in c.evals.values()):
+    if s < c.num_steps and any(evaluators.due(spec, s, c.num_steps) for spec in c.evals.values()):
       self.evaluate()
     if c.sample_every and s % c.sample_every == 0 and s < c.num_steps:
       self.write_samples()
+    if s % c.checkpoint_every == 0:
+      self.save()
 
   def close(self):
     self.writer.close()
 
 
-def train(config, workdir: str, mesh=None, build=None) -> Dict[str, float]:
-  """Trains (or resumes) the run in `workdir`; returns the final eval metrics ({} when a
-  signal stopped it). A config with `stages` trains them in order (`genjax.train.stages`)
-  and returns {stage: its final metrics}. `build(config, info) -> Method` (default: the
+def train(config, workdir: str, mesh=None, build=None) -> Optional[Dict[str, float]]:
+  """Trains (or resumes) the run in `workdir`; returns the final eval metrics, or None when
+  a signal stopped it. A config with `stages` trains them in order (`genjax.train.stages`)
+  and returns {stage: its final metrics} (None when a signal stopped it). `build(config, info) -> Method` (default: the
   registry's) lets research code train a method of its own."""
   logger.quiet_libraries()
   wd.check_workdir(workdir)
   mesh = mesh or make_mesh()
   if stages.stage_names(config):
-    return stages.train_stages(
-        config, workdir, lambda c, d, previous: _train_run(c, d, mesh, build, previous),
-        lambda c, d, previous: _final_state(c, d, mesh, build, previous),
-        lambda c: validate(c, mesh.size, build))
+    validate(config, mesh.size, build)      # every stage, before the lock creates anything
+
+    def check_finished(c, d):
+      check_resumable(c, d, (build or build_method)(c, validate(c, mesh.size, build)))
+    with (wd.locked(workdir) if jax.process_index() == 0 else contextlib.nullcontext()):
+      return stages.train_stages(
+          config, workdir, lambda c, d, previous: _train_run(c, d, mesh, build, previous),
+          lambda c, d, previous: _final_state(c, d, mesh, build, previous),
+          lambda c: validate(c, mesh.size, build), check_finished)
   return _train_run(config, workdir, mesh, build)
 
 
@@ -325,12 +335,16 @@ def _final_state(config, workdir, mesh, build, previous):
   info = validate(config, mesh.size, build)
   run = Run(config, workdir, info, mesh, method=(build or build_method)(config, info), previous=previous)
   try:
-    return run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)[1]
+    restored = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)
   finally:
     run.checkpoints.close()
+  if restored is None:
+    raise InputError(f"{workdir} is marked finished but has no checkpoint: move its done.json "
+                     f"away to train that stage again")
+  return restored[1]
 
 
-def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Dict[str, float]:
+def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Optional[Dict[str, float]]:
   info = validate(config, mesh.size, build)
   method = (build or build_method)(config, info)
   chief = jax.process_index() == 0
@@ -338,9 +352,13 @@ def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Dict[st
   splits = gdata.load(config.data)
   check_batch_fits(config, splits[config.data.train_split])
   with (wd.locked(workdir) if chief else contextlib.nullcontext()):
+    check_resumable(config, workdir, method)   # again: another run may have written it meanwhile
     run = Run(config, workdir, info, mesh, splits, method=method, previous=previous)
     try:
       step, state = run.initial_state()
+      if step > config.num_steps:
+        raise ConfigError("num_steps", config.num_steps, f"at least the step the run in {workdir} "
+                          f"has reached ({step})")
       if chief:
         wd.save_config(config, workdir)   # only once the run is accepted
       return _train_session(run, step, state, mesh)
@@ -348,7 +366,7 @@ def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Dict[st
       run.checkpoints.close()
 
 
-def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
+def _train_session(run: Run, step: int, state, mesh) -> Optional[Dict[str, float]]:
   if step:
     logger.log(f"resumed from the checkpoint at step {step} in {run.checkpoints.directory}")
   session = Session(run, step, state, mesh)
@@ -358,7 +376,7 @@ def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
       session.save()
     if stop:
       logger.log(f"signal {stop[0]} received: saved step {session.step} and stopped")
-      return {}
+      return None
     results = _flat(session.evaluate())
     logger.log(f"eval on '{run.config.data.eval_split}' at step {session.step}: " +
                "  ".join(f"{k} {v:.4f}" for k, v in results.items()))
@@ -371,9 +389,6 @@ def _train_session(run: Run, step: int, state, mesh) -> Dict[str, float]:
 def _flat(reports) -> Dict[str, float]:
   """The final evaluation as train() returns it: the 'eval' evaluator's metrics by name, the
   others' as '<evaluator>/<metric>'."""
-  out = {}
-  for name, report in reports.items():
-    for k, v in report.get("metrics", {}).items():
-      if isinstance(v, (int, float)):
-        out[k if name == "eval" else f"{name}/{k}"] = float(v)
-  return out
+  from genjax.evaluation import evaluators
+  return {k[len("eval/"):] if k.startswith("eval/") else k: v
+          for k, v in evaluators.scalars(reports).items()}

@@ -21,7 +21,7 @@ LOCK = "lock"
 # Fields that may change between a run and its resumption (its length, its cadence and where
 # its files are); a family adds its evaluation-only fields (`Method.resumable_fields`).
 RESUMABLE_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
-                    "eval_every", "sample_every", "num_samples", "block_every", "sample_chunk",
+                    "sample_every", "num_samples", "block_every", "sample_chunk",
                     "data.manual_dir", "data.data_dir", "data.download", "evals.*")
 # Config fields holding paths: stored resolved, so the workdir does not depend on the cwd.
 PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "evals.*.classifier",
@@ -34,12 +34,17 @@ def check_workdir(workdir: str, flag: str = "--workdir") -> str:
     raise InputError(f"{flag}='' is invalid: expected a directory path (new, or written by experiments.train)")
   if os.path.exists(workdir) and not os.path.isdir(workdir):
     raise InputError(f"{flag}={workdir} is a file: expected a directory (new, or written by experiments.train)")
-  parent = os.path.abspath(workdir)
+  check_creatable(workdir, f"{flag}={workdir}")
+  return workdir
+
+
+def check_creatable(path: str, what: str):
+  """The nearest existing folder at or above `path` is a writable directory."""
+  parent = os.path.abspath(path)
   while not os.path.exists(parent):
     parent = os.path.dirname(parent)
   if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
-    raise InputError(f"{flag}={workdir} cannot be created or written: {parent} is not a writable directory")
-  return workdir
+    raise InputError(f"{what} cannot be created or written: {parent} is not a writable directory")
 
 
 def makedirs(path: str):
@@ -61,10 +66,18 @@ def atomic_write(path: str, data: bytes):
   try:
     with os.fdopen(fd, "wb") as f:
       f.write(data)
+    os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp's 0600 would hide the file from the group
     os.replace(tmp, path)
+  except OSError as e:
+    os.unlink(tmp)
+    raise InputError(f"cannot write {path}: {e.strerror or e}") from None
   except BaseException:
     os.unlink(tmp)
     raise
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @contextlib.contextmanager
@@ -72,7 +85,10 @@ def locked(workdir: str):
   """Holds an advisory lock on `workdir` (released on any exit, a SIGKILL included)."""
   makedirs(workdir)
   path = os.path.join(workdir, LOCK)
-  fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+  try:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+  except OSError as e:
+    raise InputError(f"cannot open the lock {path}: {e.strerror or e}") from None
   try:
     try:
       fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -131,6 +147,42 @@ def read_saved(workdir: str) -> dict:
   if not isinstance(saved, dict) or not isinstance(saved.get("model"), dict) or "name" not in saved["model"]:
     raise InputError(f"{path} is not a genjax run config: expected a JSON object with model.name")
   return saved
+
+
+# Fields added since runs were first saved, with the value that reproduces how those runs
+# were trained (today's default would change their meaning), and fields that moved.
+LEGACY = {"data.validation_fraction": 0.0}
+RENAMED = {"eval_every": "evals.eval.every", "model.classifier": "evals.quality.classifier",
+           "model.eval_samples": "evals.modes.num"}
+
+
+def upgrade(saved: dict, defaults: dict) -> dict:
+  """A saved config in today's layout: moved fields at their new place (dropped where
+  today's `defaults` have no such place), absent legacy fields at their old meaning."""
+  flat, places = flatten(saved), _prefixes(flatten(defaults))
+  for old, new in RENAMED.items():
+    if old in flat:
+      value = flat.pop(old)
+      if new.rsplit(".", 1)[0] in places:
+        flat[new] = value
+  for field, value in LEGACY.items():
+    flat.setdefault(field, value)
+  return unflatten(flat)
+
+
+def _prefixes(flat: dict):
+  return {k.rsplit(".", 1)[0] for k in flat}
+
+
+def unflatten(flat: dict) -> dict:
+  out = {}
+  for k, v in flat.items():
+    *parents, leaf = k.split(".")
+    node = out
+    for p in parents:
+      node = node.setdefault(p, {})
+    node[leaf] = list(v) if isinstance(v, tuple) else v
+  return out
 
 
 def merge(defaults: dict, saved: dict) -> dict:

@@ -14,7 +14,7 @@ from jax.scipy.special import ndtri
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import Method, NetworkState, device_rng, global_draw, register
+from genjax.train.method import Method, NetworkState, global_normal, register
 from genjax.vae import objectives
 from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 
@@ -127,7 +127,7 @@ def build(config, info) -> Method:
 
   def loss_fn(params, x, rng):
     # eps for the global batch, this device's rows: 8 devices train as 1 does
-    eps = global_draw(lambda key, n: jax.random.normal(key, (n, m.k, m.latents)), rng, x.shape[0])
+    eps = global_normal(rng, (x.shape[0], m.k, m.latents))
     if m.objective == "iwae":
       bound = objectives.iwae(model(params), x, rng, m.k, eps=eps.transpose(1, 0, 2))
       return -bound.mean(), {"loss": -bound.mean()}
@@ -140,11 +140,12 @@ def build(config, info) -> Method:
 
   def eval_step(state, batch, rng):
     x, mdl = batch["x"], model(state.params)
-    r_elbo, r_iwae = jax.random.split(device_rng(rng))
-    draws = jax.vmap(lambda key: objectives.elbo(mdl, x, key))(jax.random.split(r_elbo, m.eval_elbo_draws))
+    r_elbo, r_iwae = jax.random.split(rng)
+    draws = jax.vmap(lambda key: objectives.elbo(mdl, x, key, eps=global_normal(key, (x.shape[0], m.latents))))(
+        jax.random.split(r_elbo, m.eval_elbo_draws))
     bound, log_px_z, kl = (v.mean(0) for v in draws)    # the ELBO averaged over its draws
     chunk = min(m.eval_chunk, m.eval_k)
-    log_px = objectives.iwae_chunked(mdl, x, r_iwae, m.eval_k, chunk)
+    log_px = objectives.iwae_chunked(mdl, x, r_iwae, m.eval_k, chunk, global_normal)
     return {"neg_elbo_nats": -bound, "nll_nats": -log_px, "kl_nats": kl,
             "neg_log_px_z_nats": -log_px_z, "bits_per_dim": -log_px / (d * math.log(2)),
             "neg_elbo_bits": -bound / math.log(2)}

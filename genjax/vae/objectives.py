@@ -26,11 +26,12 @@ def reparameterize(mean, log_var, eps):
   return mean + jnp.exp(0.5 * log_var) * eps
 
 
-def sample_eps(rng, first: int, count: int, shape):
+def sample_eps(rng, first: int, count: int, shape, normal=jax.random.normal):
   """eps for samples first..first+count-1, each from its own key: the j-th draw is the same
-  whatever chunking produced it (so chunked and unchunked estimates agree exactly)."""
+  whatever chunking produced it (so chunked and unchunked estimates agree exactly).
+  `normal(key, shape)` draws one (e.g. this device's rows of a draw for the global batch)."""
   keys = jax.vmap(lambda j: jax.random.fold_in(rng, j))(first + jnp.arange(count))
-  return jax.vmap(lambda key: jax.random.normal(key, shape))(keys)
+  return jax.vmap(lambda key: normal(key, shape))(keys)
 
 
 def elbo(model: Model, x, rng, beta=1.0, kl="analytic", eps=None):
@@ -66,14 +67,14 @@ def iwae(model: Model, x, rng, k: int, eps=None):
   return jax.nn.logsumexp(w, axis=0) - jnp.log(k)
 
 
-def iwae_chunked(model: Model, x, rng, k: int, chunk: int):
+def iwae_chunked(model: Model, x, rng, k: int, chunk: int, normal=jax.random.normal):
   """The same estimate as `iwae`, k samples taken `chunk` at a time with a running
   log-sum-exp, so memory is O(chunk * B) whatever k is. k must be a multiple of chunk."""
   mean, log_var = model.encode(x)
 
   def body(i, carry):
     m, s = carry
-    w = log_weights(model, x, mean, log_var, sample_eps(rng, i * chunk, chunk, mean.shape))
+    w = log_weights(model, x, mean, log_var, sample_eps(rng, i * chunk, chunk, mean.shape, normal))
     m_new = jnp.maximum(m, w.max(0))
     return m_new, s * jnp.exp(m - m_new) + jnp.exp(w - m_new).sum(0)
 

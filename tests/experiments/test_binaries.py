@@ -85,3 +85,21 @@ def test_benchmark_times_an_experiment_config():
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["config"] == f"{DIGITS}:smoke" and out["model"] == "autoencoder" and out["examples_per_sec"] > 0
   assert "peak_memory_bytes" in out
+
+
+def test_sigterm_inside_augment_saves_and_stops_with_one_line(tmp_path):
+  wd = tmp_path / "augment"
+  cmd = [sys.executable, "-m", "experiments.augment", "--config=experiments/configs/augment_mnist.py:smoke",
+         f"--workdir={wd}", "--config.gan.data.name=mnist_like", "--config.classifier.data.name=mnist_like",
+         "--config.gan.model.g_hidden=(8, 4)", "--config.gan.model.d_hidden=(4, 8)",
+         "--config.gan.num_steps=1000000", "--config.gan.log_every=1"]
+  p = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  deadline = time.time() + 120
+  while not (wd / "seed0" / "gan" / "metrics.jsonl").exists() and time.time() < deadline:
+    time.sleep(0.2)
+  p.send_signal(signal.SIGTERM)
+  out, err = p.communicate(timeout=120)
+  lines = [l for l in err.splitlines() if l.strip()]
+  assert p.returncode == 0 and lines[-1].startswith("stopped: stopped by a signal during "), err[-2000:]
+  assert "Traceback" not in err and out == ""
+  assert len(os.listdir(wd / "seed0" / "gan" / "checkpoints")) == 1   # saved where it stopped

@@ -29,7 +29,7 @@ def tensorboard_scalars(directory):
   START at step p drops the events with step >= p written before it."""
   from tensorboardX.proto import event_pb2
   seen = []
-  for path in sorted(directory.glob("events.out.tfevents.*"), key=os.path.getmtime):
+  for path in sorted(directory.glob("events.out.tfevents.*")):     # TensorBoard's order: by name
     raw = path.read_bytes()
     i = 0
     while i < len(raw):
@@ -100,14 +100,23 @@ def test_saved_paths_are_resolved_so_a_workdir_works_from_any_directory(tmp_path
 
 
 def test_a_run_saved_before_a_field_existed_still_evaluates_and_resumes(tmp_path):
-  trainer.train(tiny(num_steps=2), str(tmp_path))
+  old = tiny(num_steps=2)
+  old.data.validation_fraction, old.data.eval_split = 0.0, "test"   # as runs were trained then
+  trainer.train(old, str(tmp_path))
   saved = json.loads((tmp_path / "config.json").read_text())
   del saved["optim"]["momentum"], saved["sample_chunk"], saved["model"]["loss"]
+  del saved["data"]["validation_fraction"], saved["evals"]
+  saved["eval_every"] = 7                                            # a field that moved since
   (tmp_path / "config.json").write_text(json.dumps(saved))
   config = trainer.load_config(str(tmp_path))
   assert (config.optim.momentum, config.sample_chunk, config.model.loss) == (0.0, 1000, "bce")
+  assert config.data.validation_fraction == 0.0      # not today's 0.1: the run saw all of train
+  assert config.evals.eval.every == 7 and "eval_every" not in config
   assert evaluation.evaluate(str(tmp_path))["step"] == 2
-  trainer.train(tiny(num_steps=4), str(tmp_path))     # today's config equals the merged one
+  resumed = tiny(num_steps=4)
+  resumed.data.validation_fraction, resumed.data.eval_split = 0.0, "test"
+  resumed.evals.eval.every = 7
+  trainer.train(resumed, str(tmp_path))              # today's config equals the upgraded one
 
 
 def test_a_family_declares_which_of_its_fields_may_change_on_resume(tmp_path):
@@ -119,4 +128,3 @@ def test_a_family_declares_which_of_its_fields_may_change_on_resume(tmp_path):
   c.model.k = 2                                                # a training field
   with pytest.raises(InputError, match=r"holds a run with config.model.k=1, not 2"):
     trainer.train(c, str(tmp_path))
-  assert not hasattr(trainer, "RUN_LENGTH_FIELDS")
