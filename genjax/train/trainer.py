@@ -89,6 +89,17 @@ def check_resumable(config, workdir: str, method: Method):
                      f"or the run's own config to resume it")
 
 
+def check_not_past(config, workdir: str, step: Optional[int] = None):
+  """A run is not resumed with num_steps below the step it has reached (its newest checkpoint)."""
+  if step is None:
+    folder = os.path.join(workdir, "checkpoints")
+    steps = [int(d) for d in os.listdir(folder) if d.isdigit()] if os.path.isdir(folder) else []
+    step = max(steps, default=0)
+  if step > config.num_steps:
+    raise ConfigError("num_steps", config.num_steps, f"at least the step the run in {workdir} has "
+                      f"reached ({step})")
+
+
 def load_config(workdir: str) -> ml_collections.ConfigDict:
   """The config a workdir was trained with, merged onto today's defaults (for sampling and
   evaluation)."""
@@ -349,6 +360,7 @@ def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Optiona
   method = (build or build_method)(config, info)
   chief = jax.process_index() == 0
   check_resumable(config, workdir, method)   # before the lock: nothing written
+  check_not_past(config, workdir)
   splits = gdata.load(config.data)
   check_batch_fits(config, splits[config.data.train_split])
   with (wd.locked(workdir) if chief else contextlib.nullcontext()):
@@ -356,9 +368,7 @@ def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Optiona
     run = Run(config, workdir, info, mesh, splits, method=method, previous=previous)
     try:
       step, state = run.initial_state()
-      if step > config.num_steps:
-        raise ConfigError("num_steps", config.num_steps, f"at least the step the run in {workdir} "
-                          f"has reached ({step})")
+      check_not_past(config, workdir, step)
       if chief:
         wd.save_config(config, workdir)   # only once the run is accepted
       return _train_session(run, step, state, mesh)
