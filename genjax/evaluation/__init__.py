@@ -57,8 +57,8 @@ def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: 
   for spec in specs.values():
     if spec.kind == "sample_quality":     # the flags override the config's settings if given
       spec.classifier = classifier or spec.classifier
-      spec.num = num_samples or spec.num
-      spec.inception_weights = inception_weights or spec.inception_weights
+      spec.num = num_samples or spec.get("num", 10_000)
+      spec.inception_weights = inception_weights or spec.get("inception_weights", "")
   return {"workdir": workdir, "step": int(step), "model": run.config.model.name, "split": split,
           "num_examples": len(run.splits[split]), "seed": seed,
           **gdata.protocol(run.config.data, run.info), **(run.method.protocol or {}),

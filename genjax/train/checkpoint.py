@@ -94,6 +94,8 @@ class Checkpointer:
         continue
       for bad_step, problem, _ in skipped:
         self._set_aside(bad_step, problem, move_aside)
+      if skipped and move_aside:
+        self._reopen()
       return step, state
     if any(not checksum for _, _, checksum in skipped):
       step, problem, _ = next(x for x in skipped if not x[2])
@@ -118,6 +120,13 @@ class Checkpointer:
     logging.warning("checkpoint at step %d is unusable: %s; moved to %s", step, problem, target)
     os.makedirs(corrupt, exist_ok=True)
     shutil.move(os.path.join(self.directory, str(step)), target)
+
+  def _reopen(self):
+    """After process 0 moved checkpoints aside, every process forgets them (orbax caches the
+    steps; a stale one would skip the save of a step process 0 saves)."""
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils
+      multihost_utils.sync_global_devices("genjax: corrupt checkpoints moved aside")
     self._manager.close()
     self._manager = self._open()
 

@@ -1,5 +1,6 @@
 """Restoring a trained run for reading (evaluation, sampling, feature networks)."""
 import math
+import os
 from typing import Optional, Tuple
 
 from genjax.data.sources import concatenate
@@ -14,10 +15,14 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None) -> Tuple[Run,
   'train+validation') is loaded beside the run's own splits."""
   logger.quiet_libraries()
   config = load_config(workdir)
+  previous = None
+  if config.get("stage", 0) > 1:   # a later stage of a staged run: built from the one before
+    sibling = os.path.join(os.path.dirname(os.path.abspath(workdir)), f"stage{config.stage - 1}")
+    previous = restore(sibling)[2]
   if k and "eval_k" in config.model:
     config.model.eval_k = k
     config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
-  run = Run(config, workdir)
+  run = Run(config, workdir, previous=previous)
   if split and split not in run.splits:   # a joined split, e.g. 'train+validation'
     run.splits[split] = concatenate(*(run.splits[p] for p in split.split("+")))
   restored = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)

@@ -18,6 +18,7 @@ import os
 import re
 from typing import Callable, Dict, List, Optional, Tuple
 
+import jax
 import ml_collections
 
 from genjax.errors import ConfigError, InputError
@@ -93,8 +94,12 @@ def train_stages(config, workdir: str, train_run: Callable, restore_final: Calla
       if out is None:
         return None           # stopped by a signal: the same command resumes here
       done = {"stage": c.stage, "name": name, "step": c.num_steps, "results": out}
-      wd.atomic_write(os.path.join(folder, DONE), json.dumps(done, indent=2).encode())
+      if jax.process_index() == 0:
+        wd.atomic_write(os.path.join(folder, DONE), json.dumps(done, indent=2).encode())
     else:
+      if done["step"] != c.num_steps:
+        raise ConfigError(f"stages.{name}.num_steps", c.num_steps, f"{done['step']}, the step "
+                          f"{name} finished at (move {folder}/{DONE} away to train it further)")
       check_finished(c, folder)
       logger.log(f"{name} ({k + 1} of {len(stages)}): finished at step {done['step']}; skipped")
     results[name] = done["results"]
@@ -113,6 +118,7 @@ def _read_done(folder: str) -> Optional[dict]:
   except (OSError, ValueError) as e:
     done = {"error": type(e).__name__}
   if not (isinstance(done, dict) and {"step", "results"} <= set(done)):
-    raise InputError(f"{path} is not a finished stage's marker ({done.get('error', 'fields missing')}"
-                     f"): move it away to re-evaluate that stage")
+    problem = done.get("error", "fields missing") if isinstance(done, dict) else "not a JSON object"
+    raise InputError(f"{path} is not a finished stage's marker ({problem}): move it away to "
+                     f"re-evaluate that stage")
   return done

@@ -8,6 +8,7 @@ host sends only the step number and syncs every `log_every` steps (progress line
 SIGTERM/SIGINT, evaluates on `data.eval_split`, and writes sample grids under `samples/`.
 """
 import contextlib
+import inspect
 import os
 import signal
 from typing import Dict, Optional
@@ -39,6 +40,10 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
   if stages.stage_names(config):
     for _, c in stages.validate(config, lambda c: validate(c, num_devices, build)):
       info = gdata.validate(c.data)
+      init = (build or build_method)(c, info).init
+      if c.stage > 1 and "previous" not in inspect.signature(init).parameters:
+        raise ConfigError("stages", tuple(config.stages.keys()), f"one stage: the {c.model.name} "
+                          f"family's init does not take a previous stage's state")
     return info
   if not (isinstance(config.seed, int) and config.seed >= 0):
     raise ConfigError("seed", config.seed, "a non-negative integer")
@@ -89,12 +94,8 @@ def check_resumable(config, workdir: str, method: Method):
                      f"or the run's own config to resume it")
 
 
-def check_not_past(config, workdir: str, step: Optional[int] = None):
-  """A run is not resumed with num_steps below the step it has reached (its newest checkpoint)."""
-  if step is None:
-    folder = os.path.join(workdir, "checkpoints")
-    steps = [int(d) for d in os.listdir(folder) if d.isdigit()] if os.path.isdir(folder) else []
-    step = max(steps, default=0)
+def check_not_past(config, workdir: str, step: int):
+  """A run is not resumed with num_steps below the step it has reached."""
   if step > config.num_steps:
     raise ConfigError("num_steps", config.num_steps, f"at least the step the run in {workdir} has "
                       f"reached ({step})")
@@ -103,7 +104,7 @@ def check_not_past(config, workdir: str, step: Optional[int] = None):
 def load_config(workdir: str) -> ml_collections.ConfigDict:
   """The config a workdir was trained with, merged onto today's defaults (for sampling and
   evaluation)."""
-  wd.check_workdir(workdir)
+  wd.check_workdir(workdir, writable=False)
   saved = wd.read_saved(workdir)
   if not saved:
     raise InputError(f"--workdir={workdir} has no config.json: expected a directory written by experiments.train")
@@ -255,11 +256,15 @@ class Session:
       self.writer.scalars(self.step, {f"train/{k}": v for k, v in means.items()})
     self.pending.clear()
 
-  def save(self):
+  def check_finite(self):
+    """Syncs and checks the pending losses and the state: a diverged run stops here."""
     self.flush()
     if not bool(_all_finite(self.state)):
       raise Diverged(f"the state holds non-finite values at step {self.step}; stopped, keeping "
                      f"{self._last_good()}")
+
+  def save(self):
+    self.check_finite()
     self.run.checkpoints.save(self.step, self.state)
 
   def evaluate(self) -> Dict[str, Dict]:
@@ -310,6 +315,7 @@ class Session:
     if s % c.log_every == 0:
       self.flush()
     if s < c.num_steps and any(evaluators.due(spec, s, c.num_steps) for spec in c.evals.values()):
+      self.check_finite()          # never evaluate a diverged state
       self.evaluate()
     if c.sample_every and s % c.sample_every == 0 and s < c.num_steps:
       self.write_samples()
@@ -349,9 +355,9 @@ def _final_state(config, workdir, mesh, build, previous):
     restored = run.checkpoints.restore_latest(run.compiled.abstract_state, move_aside=False)
   finally:
     run.checkpoints.close()
-  if restored is None:
-    raise InputError(f"{workdir} is marked finished but has no checkpoint: move its done.json "
-                     f"away to train that stage again")
+  if restored is None or restored[0] != config.num_steps:
+    raise InputError(f"{workdir} is marked finished but its checkpoint at step {config.num_steps} "
+                     f"does not verify: move its done.json away to train that stage again")
   return restored[1]
 
 
@@ -360,7 +366,6 @@ def _train_run(config, workdir: str, mesh, build=None, previous=None) -> Optiona
   method = (build or build_method)(config, info)
   chief = jax.process_index() == 0
   check_resumable(config, workdir, method)   # before the lock: nothing written
-  check_not_past(config, workdir)
   splits = gdata.load(config.data)
   check_batch_fits(config, splits[config.data.train_split])
   with (wd.locked(workdir) if chief else contextlib.nullcontext()):

@@ -28,13 +28,15 @@ PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "evals.*
                "evals.*.inception_weights")
 
 
-def check_workdir(workdir: str, flag: str = "--workdir") -> str:
-  """A usable workdir path (new, or a directory), checked without creating anything."""
+def check_workdir(workdir: str, flag: str = "--workdir", writable: bool = True) -> str:
+  """A usable workdir path (new, or a directory; for a writer, one it can create or write),
+  checked without creating anything."""
   if not workdir:
     raise InputError(f"{flag}='' is invalid: expected a directory path (new, or written by experiments.train)")
   if os.path.exists(workdir) and not os.path.isdir(workdir):
     raise InputError(f"{flag}={workdir} is a file: expected a directory (new, or written by experiments.train)")
-  check_creatable(workdir, f"{flag}={workdir}")
+  if writable:
+    check_creatable(workdir, f"{flag}={workdir}")
   return workdir
 
 

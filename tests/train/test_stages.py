@@ -113,10 +113,12 @@ def test_a_stage_that_finished_without_its_marker_is_not_retrained(tmp_path):
     ({"layer1": {"num_steps": 2}}, "stages named stage1, stage2"),
     ({"stage1": {"num_stepz": 2}}, "config.stages.stage1.num_stepz=2 is invalid"),
     ({"stage1": {"num_steps": -2}}, "config.num_steps=-2 is invalid"),
+    ({"stage1": {}, "stage2": {}}, "expected one stage: the autoencoder family's init does not take"),
 ])
 def test_bad_stages_are_one_line_before_any_work(tmp_path, stages, message):
   c = load_config("ae_mlp_digits")
   c.stages = stages
+  build = None if "autoencoder" in message else layer_builder    # the registered autoencoder
   with pytest.raises(ConfigError, match=message):
-    trainer.train(c, str(tmp_path), build=layer_builder)
+    trainer.train(c, str(tmp_path), build=build)
   assert not os.listdir(tmp_path)

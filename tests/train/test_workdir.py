@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from genjax import evaluation
-from genjax.errors import InputError
+from genjax.errors import ConfigError, InputError
 from genjax.train import trainer, workdir as wd
 from tests.conftest import load_config
 from tests.train.test_trainer import flip_a_byte, tiny
@@ -128,3 +128,12 @@ def test_a_family_declares_which_of_its_fields_may_change_on_resume(tmp_path):
   c.model.k = 2                                                # a training field
   with pytest.raises(InputError, match=r"holds a run with config.model.k=1, not 2"):
     trainer.train(c, str(tmp_path))
+
+
+def test_a_run_is_not_resumed_with_fewer_steps_than_it_reached(tmp_path):
+  trainer.train(tiny(num_steps=4), str(tmp_path))
+  with pytest.raises(ConfigError, match=r"config.num_steps=2 is invalid: expected at least the step "
+                                        r"the run in .* has reached \(4\)"):
+    trainer.train(tiny(num_steps=2), str(tmp_path))
+  rows = [json.loads(l) for l in open(tmp_path / "metrics.jsonl")]
+  assert [r["step"] for r in rows if "eval/loss" in r] == [4]      # nothing logged twice
