@@ -29,12 +29,15 @@ def state_specs(method: Method, state):
   return method.state_specs(state)
 
 
-def model_batch(preprocess, batch, rng):
-  """The batch a method sees: `x` preprocessed (its noise this device's rows of a draw for
-  the global batch, so 8 devices see what 1 does), `levels` the
+def global_uniform(key, shape):
+  """Uniform noise of `shape`: this device's rows of the draw for the global batch."""
+  return global_draw(lambda k, n: jax.random.uniform(k, (n,) + tuple(shape[1:])), key, shape[0])
+
+
+def model_batch(preprocess, batch, rng, uniform=global_uniform):
+  """The batch a method sees: `x` preprocessed (inside a per-device step its noise is this
+  device's rows of a draw for the global batch, so 8 devices see what 1 does), `levels` the
   integer levels as categorical targets (see `genjax.data.integer_levels`), `label` if any."""
-  def uniform(key, shape):   # the global batch's noise, this device's rows
-    return global_draw(lambda k, n: jax.random.uniform(k, (n,) + tuple(shape[1:])), key, shape[0])
   x = preprocess(batch["x"], rng, uniform)
   out = dict(batch, x=x)
   levels = preprocess.levels(batch["x"], x)
@@ -76,11 +79,9 @@ class Compiled:
     self.batch_sharding = NamedSharding(mesh, P(AXIS))
     self.replicated = NamedSharding(mesh, P())
 
-    def init(rng, batch, previous):
+    def init(rng, batch, previous):   # outside the per-device step: plain noise
       rng_data, rng_model = jax.random.split(rng)
-      x = preprocess(batch["x"], rng_data)
-      levels = preprocess.levels(batch["x"], x)
-      batch = dict(batch, x=x, **({} if levels is None else {"levels": levels}))
+      batch = model_batch(preprocess, batch, rng_data, jax.random.uniform)
       return method.init(rng_model, batch) if previous is None else method.init(rng_model, batch, previous)
 
     self._previous = previous

@@ -68,22 +68,19 @@ def _check_overrides(overrides: dict, base: dict, where: str):
       raise ConfigError(f"{where}.{k}", v, f"a dict of the fields of {k} it overrides")
 
 
-def validate(config, validate_run: Callable) -> List[Tuple[str, ml_collections.ConfigDict]]:
-  """[(stage name, stage config)], each stage config checked like a run's, before any work."""
-  stages = [(name, stage_config(config, name)) for name in stage_names(config)]
-  for _, c in stages:
-    validate_run(c)
-  return stages
+def stage_configs(config) -> List[Tuple[str, ml_collections.ConfigDict]]:
+  """[(stage name, stage config)] in order; the trainer validates each like a run."""
+  return [(name, stage_config(config, name)) for name in stage_names(config)]
 
 
 def train_stages(config, workdir: str, train_run: Callable, restore_final: Callable,
-                 validate_run: Callable, check_finished: Callable) -> Optional[Dict[str, Dict[str, float]]]:
-  """Trains the stages in order; returns {stage: its final evaluation} (None if a signal
-  stopped it). `train_run(config, workdir, previous)` trains one run (None when stopped),
+                 check_finished: Callable) -> Optional[Dict[str, Dict[str, float]]]:
+  """Trains the stages of a validated config in order; returns {stage: its final evaluation}
+  (None if a signal stopped it). `train_run(config, workdir, previous)` trains one run (None when stopped),
   `restore_final(config, workdir, previous)` restores a finished stage's final state for the
   next one, `check_finished(config, workdir)` refuses a finished stage whose config changed."""
   wd.check_workdir(workdir)
-  stages = validate(config, validate_run)
+  stages = stage_configs(config)
   results, previous = {}, None
   for k, (name, c) in enumerate(stages):
     folder = os.path.join(workdir, name)

@@ -38,13 +38,8 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
   """Checks every config field the run depends on; nothing is read or compiled yet. `build`
   (default: the registry's builder of config.model.name) builds the method."""
   if stages.stage_names(config):
-    for _, c in stages.validate(config, lambda c: validate(c, num_devices, build)):
-      info = gdata.validate(c.data)
-      init = (build or build_method)(c, info).init
-      if c.stage > 1 and "previous" not in inspect.signature(init).parameters:
-        raise ConfigError("stages", tuple(config.stages.keys()), f"one stage: the {c.model.name} "
-                          f"family's init does not take a previous stage's state")
-    return info
+    infos = [validate(c, num_devices, build) for _, c in stages.stage_configs(config)]
+    return infos[-1]
   if not (isinstance(config.seed, int) and config.seed >= 0):
     raise ConfigError("seed", config.seed, "a non-negative integer")
   for field in ("batch_size", "eval_batch_size", "num_steps", "log_every", "checkpoint_every",
@@ -60,7 +55,11 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
     if config[field] % n:
       raise ConfigError(field, config[field], f"a multiple of the {n} devices")
   info = gdata.validate(config.data)
-  (build or build_method)(config, info)
+  method = (build or build_method)(config, info)
+  if config.stage > 1 and "previous" not in inspect.signature(method.init).parameters:
+    raise ConfigError("stages", tuple(f"stage{k}" for k in range(1, config.stage + 1)),
+                      f"one stage: the {config.model.name} family's init does not take a "
+                      f"previous stage's state")
   return info
 
 
@@ -126,7 +125,7 @@ class Run:
     run a Method of their own through the trainer's compiled steps and evaluation; `previous`
     is the previous stage's final state in a staged run (see `genjax.train.stages`)."""
     mesh = mesh or make_mesh()
-    info = info or validate(config, mesh.size)
+    info = info or validate(config, mesh.size, None if method is None else lambda c, i: method)
     self.config, self.workdir, self.info = config, workdir, info
     self.splits = splits or gdata.load(config.data)
     train_split = self.splits[config.data.train_split]
@@ -342,8 +341,7 @@ def train(config, workdir: str, mesh=None, build=None) -> Optional[Dict[str, flo
     with (wd.locked(workdir) if jax.process_index() == 0 else contextlib.nullcontext()):
       return stages.train_stages(
           config, workdir, lambda c, d, previous: _train_run(c, d, mesh, build, previous),
-          lambda c, d, previous: _final_state(c, d, mesh, build, previous),
-          lambda c: validate(c, mesh.size, build), check_finished)
+          lambda c, d, previous: _final_state(c, d, mesh, build, previous), check_finished)
   return _train_run(config, workdir, mesh, build)
 
 
