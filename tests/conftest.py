@@ -36,6 +36,7 @@ def load_config(name, arg="smoke"):
 
 # Embedded data of the same shape, levels and labels for each data set that needs files.
 EMBEDDED = {"mnist": {"name": "mnist_like"}, "fashion_mnist": {"name": "mnist_like"},
+            "cifar10": {"name": "cifar_like"},
             "binarized_mnist": {"name": "mnist_like", "binarize": "threshold",
                                 "train_split": "train", "eval_split": "test"}}
 

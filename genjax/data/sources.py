@@ -67,6 +67,7 @@ INFOS: Dict[str, Info] = {
     "cifar10": Info((32, 32, 3), 256, 10, ("train", "test")),
     "digits": Info((8, 8, 1), 17, 10, ("train", "test")),
     "mnist_like": Info((28, 28, 1), 256, 10, ("train", "test")),
+    "cifar_like": Info((32, 32, 3), 256, 10, ("train", "test")),
     **{f"toy2d/{k}": Info((2,), 0, 0, ("train", "test")) for k in toy2d.SAMPLERS},
 }
 
@@ -201,6 +202,20 @@ def _mnist_like(cfg):
   return {"train": split(12800, None), "test": split(2000, 1)}
 
 
+def _cifar_like(cfg):
+  """Procedural and embedded colour images with CIFAR-10's shape: 10 smooth prototype
+  pictures (per-pixel logits at 8x8, upsampled) plus noise; 2 560 'train', 512 'test'."""
+  rng = np.random.default_rng(0)
+  protos = np.kron(rng.standard_normal((10, 8, 8, 3)) * 1.5, np.ones((1, 4, 4, 1)))
+
+  def split(n, seed):
+    r = np.random.default_rng(seed)
+    labels = r.integers(0, 10, size=n)
+    logits = protos[labels] + 0.5 * r.standard_normal((n, 32, 32, 3))
+    return Split(np.rint(255.0 / (1.0 + np.exp(-logits))).astype(np.uint8), labels.astype(np.int32))
+  return {"train": split(2560, 1), "test": split(512, 2)}
+
+
 def _binarized_mnist(cfg):
   npz = os.path.join(cfg.manual_dir, BINARIZED_MNIST_NPZ) if cfg.manual_dir else ""
   if npz and os.path.exists(npz):
@@ -282,5 +297,5 @@ def _hide_gpus_from_tensorflow():
     pass
 
 
-_LOADERS: Dict[str, Callable] = {"digits": _digits, "mnist_like": _mnist_like,
+_LOADERS: Dict[str, Callable] = {"digits": _digits, "mnist_like": _mnist_like, "cifar_like": _cifar_like,
                                  "binarized_mnist": _binarized_mnist}

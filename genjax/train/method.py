@@ -107,7 +107,8 @@ def global_normal(rng, shape):
 _BUILDERS: Dict[str, Callable] = {}
 _DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
-FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier")
+FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier",
+            "genjax.autoregressive")
 
 
 def register(name: str, defaults: Optional[Callable] = None):

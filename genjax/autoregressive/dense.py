@@ -1,0 +1,80 @@
+"""NADE and MADE: autoregressive networks over the flattened image (D = H*W dimensions).
+
+NADE (Larochelle & Murray 2011) shares one weight matrix across all conditionals:
+h_d = sigmoid(c + W_<d x_<d), out_d = b_d + V_d h_d, computed for all d at once with a
+cumulative sum. MADE (Germain et al. 2015) masks an MLP's weights so that output d sees only
+inputs earlier in an ordering; a *mask set* (an ordering plus the hidden units' degrees) is
+drawn from a key, so order-agnostic training resamples it per step and evaluation averages
+the probabilities of an ensemble of them.
+"""
+from typing import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class NADE(nn.Module):
+  out_features: int      # per dimension
+  hidden: int = 500
+
+  @nn.compact
+  def __call__(self, x, labels=None):
+    b, shape = x.shape[0], x.shape[1:3]
+    x = x.reshape(b, -1)
+    d = x.shape[1]
+    w = self.param("W", nn.initializers.normal(0.01), (d, self.hidden))
+    c = self.param("c", nn.initializers.zeros, (self.hidden,))
+    v = self.param("V", nn.initializers.normal(0.01), (d, self.hidden, self.out_features))
+    bias = self.param("b", nn.initializers.zeros, (d, self.out_features))
+    contrib = x[:, :, None] * w                                   # (B, D, hidden)
+    a = c + jnp.cumsum(contrib, 1) - contrib                      # exclusive: inputs before d
+    out = jnp.einsum("bdh,dhp->bdp", jax.nn.sigmoid(a), v) + bias
+    return out.reshape((b,) + shape + (self.out_features,))
+
+
+def mask_set(key, d: int, hidden: Sequence[int], order_agnostic: bool):
+  """(order degrees (D,), [hidden degrees (H_l,)]): an ordering's ranks 1..D (the natural
+  order unless order_agnostic) and each hidden unit's degree in [min of the layer below, D-1]."""
+  keys = jax.random.split(key, len(hidden) + 1)
+  ranks = jnp.arange(1, d + 1)
+  if order_agnostic:
+    ranks = jax.random.permutation(keys[0], ranks)
+  degrees, low = [], 1
+  for k, width in zip(keys[1:], hidden):
+    m = jax.random.randint(k, (width,), low, d)       # in [low, D-1]
+    degrees.append(m)
+    low = jnp.minimum(m.min(), d - 1)
+  return ranks, degrees
+
+
+def masks(ranks, degrees):
+  """MADE's masks: hidden unit k of layer l sees unit j below when m_l(k) >= m_{l-1}(j);
+  output d sees the last hidden layer's unit k when rank(d) > m_L(k)."""
+  below, out = ranks, []
+  for m in degrees:
+    out.append((m[None, :] >= below[:, None]).astype(jnp.float32))
+    below = m
+  out.append((ranks[None, :] > below[:, None]).astype(jnp.float32))
+  return out
+
+
+class MADE(nn.Module):
+  out_features: int      # per dimension
+  hidden: Sequence[int] = (500,)
+
+  @nn.compact
+  def __call__(self, x, mask_list):
+    b, shape = x.shape[0], x.shape[1:3]
+    h = x.reshape(b, -1)
+    d = h.shape[1]
+    widths = list(self.hidden) + [d * self.out_features]
+    for i, (width, m) in enumerate(zip(widths, mask_list)):
+      w = self.param(f"W{i}", nn.initializers.lecun_normal(), (h.shape[1], width))
+      bias = self.param(f"b{i}", nn.initializers.zeros, (width,))
+      if i == len(widths) - 1:   # each output dimension's P values share its mask column
+        m = jnp.repeat(m, self.out_features, axis=1)
+      h = h @ (w * m) + bias
+      if i < len(widths) - 1:
+        h = nn.relu(h)
+    return h.reshape((b,) + shape + (self.out_features,))

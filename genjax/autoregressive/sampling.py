@@ -1,0 +1,170 @@
+"""Ancestral sampling, pixel by pixel in the model's order.
+
+Every sampler draws pixel p (the p-th in sampling order) from its conditional with the key
+`fold_in(rng, p)`, so two samplers of the same model draw the same images from the same key.
+
+- `naive_sample` runs the whole network once per pixel (H*W full passes).
+- `fast_pixelcnn_sample` / `fast_gated_sample` compute each layer only at the pixel being
+  drawn (Fast PixelCNN++, Ramachandran et al. 2017): every activation at pixel p depends only
+  on pixels before p, so it is computed once, when p is reached, from caches of the layers'
+  inputs at earlier pixels; convolutions become one small matrix product per pixel.
+- `nade_sample` keeps NADE's running pre-activation a = c + W_<d x_<d.
+"""
+import jax
+import jax.numpy as jnp
+
+from genjax.autoregressive.heads import to_unit
+from genjax.autoregressive.modules import gate, half_mask
+
+
+def naive_step(apply, head, x, levels, p, rng, order=None):
+  """Draw the p-th pixel in `order` (flat pixel indices; default raster) given all of x."""
+  n, h, w, _ = x.shape
+  i = p if order is None else order[p]
+  r, s = i // w, i % w
+  out = apply(x).reshape(n, h * w, -1)
+  pixel = head.sample(jax.lax.dynamic_index_in_dim(out, i, 1, keepdims=False), jax.random.fold_in(rng, p))
+  levels = jax.lax.dynamic_update_slice(levels, pixel[:, None, None], (0, r, s, 0))
+  x = jax.lax.dynamic_update_slice(x, to_unit(pixel, head.num_levels)[:, None, None], (0, r, s, 0))
+  return x, levels
+
+
+def naive_sample(apply, head, shape, rng, n, order=None):
+  """(n, H, W, C) int32 levels; `apply(x) -> (n, H, W, P)` is the whole network."""
+  x = jnp.zeros((n,) + tuple(shape), jnp.float32)
+  levels = jnp.zeros(x.shape, jnp.int32)
+  body = lambda p, carry: naive_step(apply, head, *carry, p, rng, order)
+  return jax.lax.fori_loop(0, shape[0] * shape[1], body, (x, levels))[1]
+
+
+def patch(cache, r, s, rows, cols):
+  return jax.lax.dynamic_slice(cache, (0, r, s, 0), (cache.shape[0], rows, cols, cache.shape[3]))
+
+
+def put(cache, value, r, s):
+  return jax.lax.dynamic_update_slice(cache, value[:, None, None], (0, r, s, 0))
+
+
+def conv_at(cache, r, s, kernel, bias, mask=None):
+  """One output pixel of a convolution whose window starts at (r, s) of the padded cache."""
+  w = kernel if mask is None else kernel * mask[:, :, None, None]
+  window = patch(cache, r, s, kernel.shape[0], kernel.shape[1])
+  return jnp.einsum("bhwi,hwio->bo", window, w) + bias
+
+
+def dense(p, x):
+  return x @ p["kernel"] + p["bias"]
+
+
+def fast_pixelcnn_sample(params, net, head, shape, rng, n):
+  """PixelCNN (modules.PixelCNN) samples equal to naive_sample's, one pixel's work per pixel."""
+  h, w, ch = shape
+  a, b = net.first_size // 2, net.size // 2
+  x_cache = jnp.zeros((n, h + a, w + 2 * a, ch), jnp.float32)
+  caches = [jnp.zeros((n, h + b, w + 2 * b, net.hidden), jnp.float32) for _ in range(net.blocks)]
+  first_mask, mask = half_mask(net.first_size, "A"), half_mask(net.size, "B")
+
+  def pixel(p, carry):
+    x_cache, caches, levels = carry
+    r, s = p // w, p % w
+    f = params["first"]
+    act = conv_at(x_cache, r, s, f["kernel"], f["bias"], first_mask)
+    new_caches = []
+    for i, cache in enumerate(caches):
+      t = jax.nn.relu(dense(params[f"block{i}_in"], jax.nn.relu(act)))
+      cache = put(cache, t, r + b, s + b)
+      c = params[f"block{i}_conv"]
+      t = conv_at(cache, r, s, c["kernel"], c["bias"], mask)
+      act = act + dense(params[f"block{i}_out"], jax.nn.relu(t))
+      new_caches.append(cache)
+    out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
+    value = head.sample(out, jax.random.fold_in(rng, p))
+    x_cache = put(x_cache, to_unit(value, head.num_levels), r + a, s + a)
+    return x_cache, new_caches, put(levels, value, r, s)
+
+  levels = jnp.zeros((n, h, w, ch), jnp.int32)
+  return jax.lax.fori_loop(0, h * w, pixel, (x_cache, caches, levels))[2]
+
+
+def row_conv(window, kernel, bias, width):
+  """A whole output row of a vertical-stack convolution: window (n, kh, width + kw - 1, C)."""
+  out = sum(jnp.einsum("bhwc,hco->bwo", window[:, :, j:j + width], kernel[:, j])
+            for j in range(kernel.shape[1]))
+  return out + bias
+
+
+def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
+  """Gated PixelCNN (modules.GatedPixelCNN) samples equal to naive_sample's: at the start of
+  each row the vertical stacks compute that row (it depends on the rows above only); the
+  horizontal stacks then advance one pixel at a time."""
+  h, w, ch = shape
+  a, b, f = net.first_size // 2, net.size // 2, net.filters
+  layer = lambda i: params[f"layer{i}"]
+  cond = [layer(i)["class"]["embedding"][labels] if net.num_classes else 0.0 for i in range(net.layers)]
+  x_cache = jnp.zeros((n, h + a + 1, w + 2 * a + 1, ch), jnp.float32)
+  v_caches = [jnp.zeros((n, h + b, w + 2 * b, f), jnp.float32) for _ in range(net.layers - 1)]
+
+  def vertical(r, x_cache, v_caches):
+    """The vertical stacks at row r: pre-activations (for the horizontal stacks) per layer."""
+    c = layer(0)["v_conv"]
+    pre = [row_conv(patch(x_cache, r, 1, a + 1, w + 2 * a)[:, :, :], c["kernel"], c["bias"], w)]
+    new = []
+    for i, cache in enumerate(v_caches):
+      gated = gate(pre[-1] + (cond[i][:, None, :2 * f] if net.num_classes else 0.0))
+      cache = jax.lax.dynamic_update_slice(cache, gated[:, None], (0, r + b, b, 0))
+      c = layer(i + 1)["v_conv"]
+      pre.append(row_conv(patch(cache, r, 0, b + 1, w + 2 * b), c["kernel"], c["bias"], w))
+      new.append(cache)
+    return pre, new
+
+  def horizontal(s, r, x_cache, h_rows, v_pre):
+    act = None
+    for i in range(net.layers):
+      p, strict = layer(i), i == 0
+      cache, k = (x_cache, a) if strict else (h_rows[i - 1], b)
+      row = r + a + 1 if strict else 0
+      h_pre = conv_at(cache, row, s, p["h_conv"]["kernel"], p["h_conv"]["bias"])
+      h_pre = h_pre + dense(p["v_to_h"], v_pre[i][:, s])
+      if net.num_classes:
+        h_pre = h_pre + cond[i][:, 2 * f:]
+      out = dense(p["h_out"], gate(h_pre))
+      act = out if strict else act + out
+      if i + 1 < net.layers:
+        h_rows[i] = put(h_rows[i], act, 0, s + b)
+    return act, h_rows
+
+  def row(r, carry):
+    x_cache, v_caches, levels = carry
+    v_pre, v_caches = vertical(r, x_cache, v_caches)
+
+    def pixel(s, carry):
+      x_cache, h_rows, levels = carry
+      act, h_rows = horizontal(s, r, x_cache, list(h_rows), v_pre)
+      out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
+      value = head.sample(out, jax.random.fold_in(rng, r * w + s))
+      x_cache = put(x_cache, to_unit(value, head.num_levels), r + a + 1, s + a + 1)
+      return x_cache, h_rows, put(levels, value, r, s)
+
+    h_rows = [jnp.zeros((n, 1, w + b, f), jnp.float32) for _ in range(net.layers - 1)]
+    x_cache, _, levels = jax.lax.fori_loop(0, w, pixel, (x_cache, h_rows, levels))
+    return x_cache, v_caches, levels
+
+  levels = jnp.zeros((n, h, w, ch), jnp.int32)
+  return jax.lax.fori_loop(0, h, row, (x_cache, v_caches, levels))[2]
+
+
+def nade_sample(params, head, shape, rng, n):
+  """NADE's own sampler: D steps, each one hidden layer's worth of work."""
+  p = params
+  d = p["W"].shape[0]
+
+  def step(i, carry):
+    a, levels = carry
+    out = jax.nn.sigmoid(a) @ p["V"][i] + p["b"][i]
+    value = head.sample(out, jax.random.fold_in(rng, i))
+    a = a + to_unit(value, head.num_levels)[:, :1] * p["W"][i]
+    return a, levels.at[:, i].set(value[:, 0])
+
+  a = jnp.broadcast_to(p["c"], (n, p["c"].shape[0]))
+  levels = jax.lax.fori_loop(0, d, step, (a, jnp.zeros((n, d), jnp.int32)))[1]
+  return levels.reshape((n,) + tuple(shape))
