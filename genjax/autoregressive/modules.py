@@ -6,8 +6,6 @@ Masked convolutions keep only the taps the mask lets through: a k x k mask's row
 the centre are all zero, so the kernel is stored as its top k//2 + 1 rows and the centre
 row's right part is masked (about half the work of a dense k x k convolution).
 """
-from typing import Optional, Sequence
-
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -181,7 +179,7 @@ class RowLSTMLayer(nn.Module):
 
 def skew(x):
   """(B, H, W, F) -> (B, H, W + H - 1, F): row r moved right by r."""
-  h, w = x.shape[1], x.shape[2]
+  h = x.shape[1]
   rows = [jnp.pad(x[:, r], ((0, 0), (r, h - 1 - r), (0, 0))) for r in range(h)]
   return jnp.stack(rows, 1)
 
