@@ -5,24 +5,34 @@ python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --s
 """
 import json
 
+import jax
+
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import common
 from experiments.configs import workloads
 from genjax import benchmark
+from genjax.errors import InputError
 
 flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload of WORKLOADS.md.")
 config_flags.DEFINE_config_file("config", None, "Time this experiment config instead of a workload.")
 flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).", lower_bound=0)
 flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.", lower_bound=0)
-flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step (W1, W3) for the ratio.")
+flags.DEFINE_bool("sampling", False, "pixelcnn: time the fast sampler against the naive one "
+                  "(64 images) instead of training steps.")
+flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step (W1-W4) for the ratio.")
 
 
 def main(argv):
   del argv
   f = flags.FLAGS
-  if f.config is not None:
+  if f.sampling:
+    if f.workload != "pixelcnn" or f.config is not None:
+      raise InputError("--sampling times the pixelcnn workload's samplers: pass --workload=pixelcnn and no --config")
+    out = {"workload": "pixelcnn_sampling", "framework": "genjax",
+           **benchmark.time_sampling(workloads.get_config("pixelcnn")), "backend": jax.default_backend()}
+  elif f.config is not None:
     out = {"config": config_flags.get_config_filename(f["config"]), "model": f.config.model.name,
            "framework": "genjax",
            **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}

@@ -40,7 +40,7 @@ WORKLOADS = {
     "ae_mlp": Workload("autoencoder", 256, _ae_flops(256) / 1e9, 3000),
     "gan_mlp": Workload("gan", 128, (8 * 128 * 1_483_776 + 16 * 128 * 1_458_432) / 1e9, 300),
     "vae_mlp": Workload("vae", 128, 3 * 2 * 128 * 1_089_536 / 1e9, 1000),
-    "pixelcnn": Workload("pixelcnn", 64, 3 * 2 * 64 * 78_776_320 / 1e9, 30),
+    "pixelcnn": Workload("autoregressive", 64, 3 * 2 * 64 * 78_776_320 / 1e9, 30),
     "rbm_cd1": Workload("rbm", 100, 5 * 2 * 100 * 392_000 / 1e9, 2000),
 }
 
@@ -211,7 +211,46 @@ def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
   return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, opt, b, steps, warmup, chunks)
 
 
-PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step}
+def plain_pixelcnn_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """The straightforward JAX W4 a user would write: dense k x k kernels times their 0/1 masks
+  (WORKLOADS.md's `conv(x, W * M) + b`), 1x1 layers as Dense, one jax.jit."""
+  import flax.linen as nn
+  from genjax.distributions import bernoulli_log_prob
+
+  def masked(features, k, kind, cin):   # flax's Conv multiplies its kernel by `mask`
+    m = np.ones((k, k, cin, features), np.float32)
+    m[k // 2 + 1:], m[k // 2, k // 2 + (kind == "B"):] = 0.0, 0.0
+    return nn.Conv(features, (k, k), padding="SAME", mask=m)
+
+  class Net(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+      h = masked(64, 7, "A", 1)(x)
+      for _ in range(7):
+        t = nn.Dense(32)(nn.relu(h))
+        t = masked(32, 3, "B", 32)(nn.relu(t))
+        h = h + nn.Dense(64)(nn.relu(t))
+      return nn.Dense(1)(nn.relu(nn.Dense(64)(nn.relu(h))))
+
+  x_all = _plain_data(True).reshape(-1, 28, 28, 1)
+  b, nb, net = config.batch_size, len(x_all) // config.batch_size, Net()
+  params = net.init(jax.random.PRNGKey(0), x_all[:1])["params"]
+  tx = optax.adam(config.optim.lr)
+
+  def step(params, opt_state, i):
+    x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    loss_fn = lambda p: -bernoulli_log_prob(net.apply({"params": p}, x).reshape(b, -1),
+                                            x.reshape(b, -1)).sum(-1).mean()
+    loss, grads = jax.value_and_grad(loss_fn)(params)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
+                     b, steps, warmup, chunks)
+
+
+PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step,
+               "pixelcnn": plain_pixelcnn_step}
 
 
 def denormals_flushed() -> bool:
@@ -222,3 +261,37 @@ def denormals_flushed() -> bool:
 
 def threads() -> int:
   return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def time_sampling(config, n: int = 64, seed: int = 0) -> Dict[str, object]:
+  """Seconds to draw n images with the naive sampler (the whole network once per pixel,
+  each pass one jitted call) and with the model's cached fast sampler, from one key and
+  randomly initialised parameters; and whether the two drew the same images."""
+  from genjax.autoregressive import Model, sampling
+  info = gdata.info(config.data.name)
+  model = Model(config, info)
+  x = jnp.zeros((1,) + tuple(info.shape), jnp.float32)
+  params = model.net.init(jax.random.PRNGKey(seed), x)["params"]
+  key = jax.random.PRNGKey(seed + 1)
+  fast = jax.jit(lambda params, key: sampling.fast_pixelcnn_sample(params, model.net, model.head,
+                                                                     tuple(info.shape), key, n))
+  step = jax.jit(lambda params, x, levels, p, key: sampling.naive_step(
+      lambda z: model.apply(params, z), model.head, x, levels, p, key))
+
+  def naive(params, key):
+    x = jnp.zeros((n,) + tuple(info.shape), jnp.float32)
+    levels = jnp.zeros(x.shape, jnp.int32)
+    for p in range(info.shape[0] * info.shape[1]):
+      x, levels = step(params, x, levels, np.int32(p), key)
+    return levels
+
+  jax.block_until_ready(fast(params, jax.random.PRNGKey(99)))   # compile both
+  zeros = jnp.zeros((n,) + tuple(info.shape), jnp.float32)
+  jax.block_until_ready(step(params, zeros, zeros.astype(jnp.int32), np.int32(0), key))
+  times = {}
+  for name, fn in (("fast", fast), ("naive", naive)):
+    t = time.perf_counter()
+    times[name] = jax.block_until_ready(fn(params, key)), time.perf_counter() - t
+  return {"n": n, "shape": list(info.shape), "fast_s": times["fast"][1], "naive_s": times["naive"][1],
+          "speedup": times["naive"][1] / times["fast"][1],
+          "samples_equal": bool((times["fast"][0] == times["naive"][0]).all())}

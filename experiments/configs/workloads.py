@@ -3,7 +3,7 @@
 `--config=experiments/configs/workloads.py:ae_mlp` trains W1's model for real; the
 benchmark binary times the same config on the `mnist_like` synthetic data.
 """
-from experiments.configs import autoencoder, gan, vae
+from experiments.configs import autoencoder, autoregressive, gan, vae
 
 
 def ae_mlp():
@@ -42,8 +42,22 @@ def gan_mlp():
   return c
 
 
+def pixelcnn():
+  """W4: MaskedConv 7x7 type A 1 -> 64, 7 residual blocks (1x1 64 -> 32, 3x3 type B,
+  1x1 32 -> 64), ReLU -> 1x1 64 -> ReLU -> 1x1 1: Bernoulli logits; BCE summed over pixels,
+  mean over batch; Adam 1e-3; batch 64; data u8 >= 128."""
+  c = autoregressive.get_config("pixelcnn", "mnist_like")
+  c.model.head, c.model.width, c.model.depth, c.model.bottleneck = "bernoulli", 64, 7, 32
+  c.model.out_hidden, c.model.kernel, c.model.first_kernel = 64, 3, 7
+  c.optim.name, c.optim.lr, c.optim.b1, c.optim.b2 = "adam", 1e-3, 0.9, 0.999
+  c.batch_size = 64
+  c.num_steps = 30
+  c.data.binarize = "threshold"
+  return c
+
+
 def get_config(arg="ae_mlp"):
-  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp, "gan_mlp": gan_mlp}
+  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp, "gan_mlp": gan_mlp, "pixelcnn": pixelcnn}
   if arg not in makers:
     raise ValueError(f"workload config {arg!r} is not defined yet: expected one of {', '.join(makers)}")
   return makers[arg]()

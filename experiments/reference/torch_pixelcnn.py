@@ -54,6 +54,8 @@ def main():
   p.add_argument("--steps", type=int, default=30)
   p.add_argument("--warmup", type=int, default=5)
   p.add_argument("--compile", action="store_true")
+  p.add_argument("--device", default="cpu", help="cpu, or cuda (each step then ends with a synchronise)")
+  p.add_argument("--channels_last", type=int, default=1, help="NHWC memory format (WORKLOADS.md's peer)")
   a = p.parse_args()
   torch.set_flush_denormal(True)
   torch.set_num_threads(os.cpu_count())
@@ -61,6 +63,9 @@ def main():
   x = torch.from_numpy(mnist_like_uint8() >= 128).float().reshape(-1, 1, 28, 28)
   B, nb = 64, 12800 // 64
   model = PixelCNN()
+  model, x = model.to(a.device), x.to(a.device)
+  if a.channels_last:
+    model, x = model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
   opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
   loss_fn = lambda xb: F.binary_cross_entropy_with_logits(model(xb), xb, reduction="sum") / xb.shape[0]
   if a.compile:
@@ -71,13 +76,16 @@ def main():
     loss = loss_fn(x[(i % nb) * B:(i % nb + 1) * B])
     loss.backward()
     opt.step()
+    if a.device != "cpu":
+      torch.cuda.synchronize()
     return loss
 
   with torch.no_grad():
     first = float(F.binary_cross_entropy_with_logits(model(x[:B]), x[:B], reduction="sum") / B)
   report = time_steps(step, a.steps, a.warmup, B)
-  print(json.dumps({"workload": "pixelcnn", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    "first_loss": first, **report}))
+  print(json.dumps({"workload": "pixelcnn", "framework": "torch", "variant": ("compile" if a.compile else "eager") + ("" if a.channels_last else " nchw"),
+                    "device": a.device, "first_loss": first, **report}))
+
 
 if __name__ == "__main__":
   main()
