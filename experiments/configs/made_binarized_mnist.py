@@ -16,6 +16,6 @@ def get_config(arg=None):
     c.model.width, c.model.depth = 500, 1
   if arg != "smoke":
     c.batch_size = 100
-  base.budget(c, arg, 30_000, 1_000, 5_000, 10_000)
+  base.budget(c, arg, 200_000, 2_000, 10_000, 20_000)   # 400 epochs of 50 000 images
   c.optim.schedule = "cosine"
   return c

@@ -19,6 +19,11 @@ import jax.numpy as jnp
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 
 
+def to_input(levels, num_levels):
+  """Integer levels -> the networks' input in [0, 1] (binary images as 0/1)."""
+  return levels.astype(jnp.float32) / (num_levels - 1)
+
+
 def to_unit(levels, num_levels):
   """Integer levels -> [-1, 1] bin centres (the logistic's coordinates)."""
   return 2.0 * levels.astype(jnp.float32) / (num_levels - 1) - 1.0

@@ -109,7 +109,7 @@ class Model:
 
   def log_prob(self, params, levels, labels=None, k=0):
     """log p(x) in nats per image, (B,)."""
-    x = heads.to_unit(levels, self.head.num_levels)
+    x = heads.to_input(levels, self.head.num_levels)
     out = self.apply(params, x, labels, k)
     b = out.shape[0]
     return self.head.log_prob(out.reshape(b, self.d, -1), levels.reshape(b, self.d, -1))
@@ -177,7 +177,7 @@ def build(config, info) -> Method:
       lambda lv: heads.to_unit(lv, model.head.num_levels))
 
   def init(rng, batch):
-    x = heads.to_unit(batch["levels"][:1], model.head.num_levels)
+    x = heads.to_input(batch["levels"][:1], model.head.num_levels)
     if m.arch == "made":
       params = model.net.init(rng, x, model.mask_set(0))["params"]
     else:

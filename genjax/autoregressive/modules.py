@@ -1,6 +1,6 @@
-"""The networks. Each maps images x (B, H, W, C) in [-1, 1] to outputs (B, H, W, P) whose
-values at pixel i depend only on the pixels before i in raster order (all their channels):
-p(x) = prod_i p(x_i | x_<i) with each factor given by a head (heads.py).
+"""The networks. Each maps images x (B, H, W, C) in [0, 1] (heads.to_input) to outputs
+(B, H, W, P) whose values at pixel i depend only on the pixels before i in raster order
+(all their channels): p(x) = prod_i p(x_i | x_<i) with each factor given by a head (heads.py).
 
 Masked convolutions keep only the taps the mask lets through: a k x k mask's rows below
 the centre are all zero, so the kernel is stored as its top k//2 + 1 rows and the centre

@@ -13,7 +13,7 @@ Every sampler draws pixel p (the p-th in sampling order) from its conditional wi
 import jax
 import jax.numpy as jnp
 
-from genjax.autoregressive.heads import to_unit
+from genjax.autoregressive.heads import to_input
 from genjax.autoregressive.modules import gate, half_mask
 
 
@@ -25,7 +25,7 @@ def naive_step(apply, head, x, levels, p, rng, order=None):
   out = apply(x).reshape(n, h * w, -1)
   pixel = head.sample(jax.lax.dynamic_index_in_dim(out, i, 1, keepdims=False), jax.random.fold_in(rng, p))
   levels = jax.lax.dynamic_update_slice(levels, pixel[:, None, None], (0, r, s, 0))
-  x = jax.lax.dynamic_update_slice(x, to_unit(pixel, head.num_levels)[:, None, None], (0, r, s, 0))
+  x = jax.lax.dynamic_update_slice(x, to_input(pixel, head.num_levels)[:, None, None], (0, r, s, 0))
   return x, levels
 
 
@@ -79,7 +79,7 @@ def fast_pixelcnn_sample(params, net, head, shape, rng, n):
       new_caches.append(cache)
     out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
     value = head.sample(out, jax.random.fold_in(rng, p))
-    x_cache = put(x_cache, to_unit(value, head.num_levels), r + a, s + a)
+    x_cache = put(x_cache, to_input(value, head.num_levels), r + a, s + a)
     return x_cache, new_caches, put(levels, value, r, s)
 
   levels = jnp.zeros((n, h, w, ch), jnp.int32)
@@ -142,7 +142,7 @@ def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
       act, h_rows = horizontal(s, r, x_cache, list(h_rows), v_pre)
       out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
       value = head.sample(out, jax.random.fold_in(rng, r * w + s))
-      x_cache = put(x_cache, to_unit(value, head.num_levels), r + a + 1, s + a + 1)
+      x_cache = put(x_cache, to_input(value, head.num_levels), r + a + 1, s + a + 1)
       return x_cache, h_rows, put(levels, value, r, s)
 
     h_rows = [jnp.zeros((n, 1, w + b, f), jnp.float32) for _ in range(net.layers - 1)]
@@ -162,7 +162,7 @@ def nade_sample(params, head, shape, rng, n):
     a, levels = carry
     out = jax.nn.sigmoid(a) @ p["V"][i] + p["b"][i]
     value = head.sample(out, jax.random.fold_in(rng, i))
-    a = a + to_unit(value, head.num_levels)[:, :1] * p["W"][i]
+    a = a + to_input(value, head.num_levels)[:, :1] * p["W"][i]
     return a, levels.at[:, i].set(value[:, 0])
 
   a = jnp.broadcast_to(p["c"], (n, p["c"].shape[0]))
