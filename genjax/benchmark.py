@@ -292,6 +292,8 @@ def time_sampling(config, n: int = 64, seed: int = 0) -> Dict[str, object]:
   for name, fn in (("fast", fast), ("naive", naive)):
     t = time.perf_counter()
     times[name] = jax.block_until_ready(fn(params, key)), time.perf_counter() - t
+  # (On a GPU, matmul precision: TF32 rounds the two samplers' products differently, so an
+  # unlucky draw can differ there; the tests compare them in full float32.)
   return {"n": n, "shape": list(info.shape), "fast_s": times["fast"][1], "naive_s": times["naive"][1],
           "speedup": times["naive"][1] / times["fast"][1],
           "samples_equal": bool((times["fast"][0] == times["naive"][0]).all())}

@@ -24,6 +24,15 @@ ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
 DIGITS = str(REPO / "experiments/configs/ae_mlp_digits.py")
 AUGMENT = str(REPO / "experiments/configs/augment_mnist.py")
 TRAIN = ("experiments.train", f"--config={DIGITS}:smoke")
+
+
+def train_smoke(config):
+  """experiments.train on a config's smoke variant, into a new workdir."""
+  return ("experiments.train", f"--config={REPO / 'experiments/configs' / config}.py:smoke", "--workdir=w")
+
+
+PIXELCNN, PIXELCNN_MNIST = train_smoke("pixelcnn_binarized_mnist"), train_smoke("pixelcnn_mnist")
+GATED_CIFAR = train_smoke("gated_pixelcnn_cifar10")
 LOG_LINE = re.compile(r"^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ ")   # absl's prefix: I1126 15:07:07.466002
 
 
@@ -120,6 +129,19 @@ ROWS = [
      "config.optim.name='lbfgs' is invalid"),
     ("train-adam-beta-of-one", TRAIN + ("--workdir=w", "--config.optim.b2=1.0"), None, 2,
      "config.optim.b1=(0.9, 1.0) is invalid: expected Adam's b1 and b2 in [0, 1)"),
+    # train: autoregressive configs
+    ("train-autoregressive-unknown-arch", PIXELCNN + ("--config.model.arch=wavenet",), None, 2,
+     "config.model.arch='wavenet' is invalid: expected one of nade, made, pixelcnn"),
+    ("train-bernoulli-head-on-grey-levels", PIXELCNN_MNIST + ("--config.model.head=bernoulli",), None, 2,
+     "config.model.head='bernoulli' is invalid: expected 'bernoulli' for binary data and only for it"),
+    ("train-categorical-head-on-colour", GATED_CIFAR + ("--config.model.head=categorical",), None, 2,
+     "config.model.head='categorical' is invalid: expected 'logistic_mixture' for colour images"),
+    ("train-autoregressive-dequantized", PIXELCNN_MNIST + ("--config.data.dequantize=True",), None, 2,
+     "config.data.dequantize=True is invalid: expected False: an autoregressive model's likelihood is discrete"),
+    ("train-conditional-pixelcnn", PIXELCNN + ("--config.model.conditional=True",), None, 2,
+     "config.model.conditional=True is invalid: expected False, or arch='gated_pixelcnn' on a labelled data set"),
+    ("train-mask-sets-without-made", PIXELCNN + ("--config.model.num_masks=2",), None, 2,
+     "config.model.num_masks=2 is invalid: expected 1 and order_agnostic=False except for MADE"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),
