@@ -60,7 +60,7 @@ def network(config, info, head):
   if m.arch == "nade":
     return dense.NADE(p, m.width)
   if m.arch == "made":
-    return dense.MADE(p, (m.width,) * m.depth)
+    return dense.MADE(p, (m.width,) * m.depth, m.direct)
   if m.arch == "pixelcnn":
     return PixelCNN(p, m.width, m.bottleneck, m.depth, m.first_kernel, m.kernel, m.out_hidden)
   if m.arch == "gated_pixelcnn":
@@ -83,6 +83,7 @@ def defaults(c):
   c.model.num_masks = 1            # MADE: mask sets (one drawn per step; the ensemble at evaluation)
   c.model.order_agnostic = False   # MADE: each mask set has its own random ordering
   c.model.mask_seed = 0
+  c.model.direct = True            # MADE: masked input-to-output weights as well
   c.model.conditional = False      # Gated PixelCNN: class-conditional
   c.model.fast_sampling = True     # the cached sampler where the architecture has one
 

@@ -78,7 +78,7 @@ def make_net(name, p, shape, seed=0):
     hidden = (24, 24)
     mask_set = dense.mask_set(jax.random.PRNGKey(seed + 7), h * w, hidden, name == "made_agnostic")
     mask_list = dense.masks(*mask_set)
-    net = dense.MADE(p, hidden)
+    net = dense.MADE(p, hidden, direct=name == "made_direct")
     apply = lambda params, x: net.apply({"params": params}, x, mask_list)
     params = net.init(key, x0, mask_list)["params"]
   else:
@@ -91,7 +91,7 @@ def make_net(name, p, shape, seed=0):
   return apply, perturb(params, seed + 1), mask_set
 
 
-NETS = ["nade", "made", "made_agnostic", "pixelcnn", "gated", "row_lstm", "diagonal_bilstm"]
+NETS = ["nade", "made", "made_agnostic", "made_direct", "pixelcnn", "gated", "row_lstm", "diagonal_bilstm"]
 
 
 def dependence(f, x):
@@ -146,6 +146,9 @@ def test_outputs_at_a_pixel_have_zero_gradient_wrt_that_pixel_and_every_later_on
     if name == "made_agnostic":
       assert not np.array_equal(order, np.arange(1, d + 1))  # a genuinely different order
     reach = made_reach(*mask_set)
+    if name == "made_direct":   # the direct weights connect every earlier input as well
+      assert (before & ~reach).any()
+      reach = reach | before
     positive = jax.tree.map(lambda v: jnp.abs(v) + 0.1, params)
     dep = dependence(lambda x: apply(positive, x[None])[0], jnp.abs(xs))
     np.testing.assert_array_equal(dep, reach)
