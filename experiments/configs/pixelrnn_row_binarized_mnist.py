@@ -7,8 +7,8 @@ python -m experiments.train --config=experiments/configs/pixelrnn_row_binarized_
 from experiments.configs import autoregressive, base
 
 
-def get_config(arg=None):
-  c = autoregressive.get_config("pixelrnn_row", arg=arg)
+def get_config(arg=None, arch="pixelrnn_row"):
+  c = autoregressive.get_config(arch, arg=arg)
   if arg != "smoke":
     c.model.width, c.model.depth = 16, 7
   base.budget(c, arg, 20_000, 500, 2_000, 10_000)
