@@ -1,6 +1,7 @@
 """Gated PixelCNN (van den Oord et al. 2016b): vertical and horizontal stacks without a
-blind spot, gated tanh * sigmoid units, 10 layers of 64 filters. Published: 80.10 nats
-(Gated PixelCNN on binarized MNIST, as reported with PixelCNN++'s baselines).
+blind spot, gated tanh * sigmoid units, 10 layers of 64 filters. Quoted: 80.10 nats (the
+figure this project's tracker gives for binarized MNIST; its source paper is not confirmed:
+van den Oord et al. 2016b report CIFAR-10 and ImageNet).
 
 python -m experiments.train --config=experiments/configs/gated_pixelcnn_binarized_mnist.py \
   --workdir=runs/gated_bmnist --config.data.manual_dir=../shared/data/binarized_mnist

@@ -4,8 +4,9 @@ NADE (Larochelle & Murray 2011) shares one weight matrix across all conditionals
 h_d = sigmoid(c + W_<d x_<d), out_d = b_d + V_d h_d, computed for all d at once with a
 cumulative sum. MADE (Germain et al. 2015) masks an MLP's weights so that output d sees only
 inputs earlier in an ordering; a *mask set* (an ordering plus the hidden units' degrees) is
-drawn from a key, so order-agnostic training resamples it per step and evaluation averages
-the probabilities of an ensemble of them.
+drawn from a key. Training picks one of M fixed mask sets per step (connectivity-agnostic;
+order-agnostic too when each set has its own random ordering), and evaluation averages the
+probabilities of the ensemble of all M.
 """
 from typing import Sequence
 

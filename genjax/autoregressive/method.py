@@ -43,10 +43,10 @@ def validate(config, info):
   if m.arch in ("nade", "made") and channels != 1:
     raise ConfigError("model.arch", m.arch, "a convolutional or recurrent model for colour images")
   for field in ("width", "depth", "bottleneck", "out_hidden", "components", "num_masks"):
-    if not (isinstance(m[field], int) and m[field] > 0):
+    if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
   for field in ("kernel", "first_kernel"):
-    if not (isinstance(m[field], int) and m[field] > 1 and m[field] % 2):
+    if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 1 and m[field] % 2):
       raise ConfigError(f"model.{field}", m[field], "an odd kernel size >= 3")
   if m.arch != "made" and (m.num_masks != 1 or m.order_agnostic):
     raise ConfigError("model.num_masks", m.num_masks, "1 and order_agnostic=False except for MADE")
@@ -66,7 +66,8 @@ def network(config, info, head):
   if m.arch == "gated_pixelcnn":
     return GatedPixelCNN(p, m.width, m.depth, m.kernel, m.first_kernel, m.out_hidden,
                          info.num_classes if m.conditional else 0)
-  return PixelRNN(p, "row" if m.arch == "pixelrnn_row" else "diagonal", m.width, m.depth, m.out_hidden)
+  return PixelRNN(p, "row" if m.arch == "pixelrnn_row" else "diagonal", m.width, m.depth, m.out_hidden,
+                  m.first_kernel, m.kernel)
 
 
 def defaults(c):
@@ -76,10 +77,10 @@ def defaults(c):
   c.model.components = 10          # logistic mixture components
   c.model.width = 64               # filters (PixelCNNs), LSTM features (PixelRNN), hidden units (NADE, MADE)
   c.model.depth = 7                # residual blocks / gated layers / LSTM layers / MADE hidden layers
-  c.model.bottleneck = 32          # PixelCNN's residual block: 1x1 down to this width
-  c.model.out_hidden = 64          # the 1x1 layer before the outputs
-  c.model.kernel = 3
-  c.model.first_kernel = 7
+  c.model.bottleneck = 32          # PixelCNN only: its residual block's 1x1 down to this width
+  c.model.out_hidden = 64          # the 1x1 layer before the outputs (not NADE, MADE)
+  c.model.kernel = 3               # PixelCNNs' later layers, the Row LSTM's input-to-state width
+  c.model.first_kernel = 7         # the first, type-A layer (PixelCNNs, PixelRNNs)
   c.model.num_masks = 1            # MADE: mask sets (one drawn per step; the ensemble at evaluation)
   c.model.order_agnostic = False   # MADE: each mask set has its own random ordering
   c.model.mask_seed = 0
@@ -143,7 +144,8 @@ def made_sample(model: Model, params, rng, n):
   """Draws from the ensemble: each image picks a mask set uniformly, then its pixels in that
   set's order."""
   m = model.config.model
-  picks = jax.random.randint(jax.random.fold_in(rng, -1 % 2**31), (n,), 0, m.num_masks)
+  pick_key, rng = jax.random.split(rng)
+  picks = jax.random.randint(pick_key, (n,), 0, m.num_masks)
 
   def one(k, key):
     masks = model.mask_set(k)

@@ -223,20 +223,22 @@ class DiagonalBiLSTMLayer(nn.Module):
 
 
 class PixelRNN(nn.Module):
-  """A 7x7 type-A masked convolution, residual LSTM layers (Row LSTM or Diagonal BiLSTM),
-  then two 1x1 layers."""
+  """A first_size x first_size type-A masked convolution, residual LSTM layers (Row LSTM,
+  whose input-to-state convolution is 1 x size, or Diagonal BiLSTM), then two 1x1 layers."""
   out_features: int
   kind: str = "row"        # 'row' or 'diagonal'
   features: int = 16
   layers: int = 7
   out_hidden: int = 64
+  first_size: int = 7
+  size: int = 3
 
   @nn.compact
   def __call__(self, x, labels=None):
-    h = MaskedConv(2 * self.features, 7, "A", name="first")(x)
+    h = MaskedConv(2 * self.features, self.first_size, "A", name="first")(x)
     for i in range(self.layers):
       if self.kind == "row":
-        h = RowLSTMLayer(self.features, name=f"layer{i}")(h)
+        h = RowLSTMLayer(self.features, self.size, name=f"layer{i}")(h)
       else:
         h = DiagonalBiLSTMLayer(self.features, name=f"layer{i}")(h)
     h = nn.Dense(self.out_hidden, name="out_hidden")(nn.relu(h))

@@ -203,7 +203,7 @@ def _mnist_like(cfg):
 
 
 def _cifar_like(cfg):
-  """Procedural and embedded colour images with CIFAR-10's shape: 10 smooth prototype
+  """Procedural colour images (generated, nothing to read) with CIFAR-10's shape: 10 smooth prototype
   pictures (per-pixel logits at 8x8, upsampled) plus noise; 2 560 'train', 512 'test'."""
   rng = np.random.default_rng(0)
   protos = np.kron(rng.standard_normal((10, 8, 8, 3)) * 1.5, np.ones((1, 4, 4, 1)))

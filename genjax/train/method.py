@@ -7,9 +7,11 @@ A family is a *method*: four pure functions over a state pytree.
       persistent Gibbs chains, a replay buffer, a stage counter) from one example batch.
   train_step(state, batch, rng) -> (state, metrics)
       ONE device's update. `batch['x']` is this device's slice of the global batch, already
-      preprocessed; cross-device reductions are explicit collectives over `AXIS`
-      (average gradients with `jax.lax.pmean(grads, AXIS)`). `metrics` is a dict of scalars;
-      the trainer averages them over devices. Several networks (a GAN's generator and
+      preprocessed (`batch['levels']`: its integer levels, the targets of a discrete
+      likelihood; `batch['label']` where the data set has labels); cross-device reductions
+      are explicit collectives over `AXIS` (average gradients with
+      `jax.lax.pmean(grads, AXIS)`). `metrics` is a dict of scalars; the trainer averages
+      them over devices. Several networks (a GAN's generator and
       discriminator) and several optimisers are updated here, in one compiled step.
   eval_step(state, batch, rng) -> metrics
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and

@@ -370,7 +370,8 @@ def test_a_colour_model_with_a_mixture_head_sums_to_one_over_all_4096_images(nam
 SAMPLE_HEADS = {"bernoulli": heads.Bernoulli(1, 2), "categorical4": heads.Categorical(1, 4),
                 "mixture3": heads.LogisticMixture(3, 4, 2)}
 FAST_CASES = [(name, head) for name in ("pixelcnn", "gated_conditional", "nade") for head in ("bernoulli", "categorical4")
-              ] + [("gated", "bernoulli"), ("pixelcnn", "mixture3"), ("gated_conditional", "mixture3")]
+              ] + [("gated", "bernoulli"), ("pixelcnn", "mixture3"), ("gated_conditional", "mixture3"),
+                   ("pixelcnn_k5", "mixture3"), ("gated_conditional_k5", "categorical4")]
 
 
 @pytest.mark.parametrize("name,head_name", FAST_CASES)
@@ -384,11 +385,14 @@ def test_each_fast_sampler_draws_the_naive_samplers_images_from_the_same_key(nam
   labels = None
   if name == "pixelcnn":
     net = modules.PixelCNN(head.num_params, filters=8, hidden=4, blocks=2, first_size=5, size=3, out_hidden=8)
+  elif name == "pixelcnn_k5":   # other kernel sizes: the caches' padding follows them
+    net = modules.PixelCNN(head.num_params, filters=8, hidden=4, blocks=1, first_size=3, size=5, out_hidden=8)
   elif name == "nade":
     net = dense.NADE(head.num_params, hidden=8)
   else:
-    classes = 3 if name == "gated_conditional" else 0
-    net = modules.GatedPixelCNN(head.num_params, filters=4, layers=3, size=3, first_size=5, out_hidden=8,
+    classes = 3 if name.startswith("gated_conditional") else 0
+    first, size = (3, 5) if name.endswith("_k5") else (5, 3)
+    net = modules.GatedPixelCNN(head.num_params, filters=4, layers=3, size=size, first_size=first, out_hidden=8,
                                 num_classes=classes)
     if classes:
       labels = jnp.arange(n, dtype=jnp.int32) % classes
@@ -397,7 +401,7 @@ def test_each_fast_sampler_draws_the_naive_samplers_images_from_the_same_key(nam
     x = jax.random.uniform(jax.random.PRNGKey(2), (n,) + shape)
     params = tame(params, net.apply({"params": params}, x, labels))
   naive = jax.jit(lambda p: sampling.naive_sample(lambda x: net.apply({"params": p}, x, labels), head, shape, rng, n))
-  if name == "pixelcnn":
+  if name.startswith("pixelcnn"):
     fast = jax.jit(lambda p: sampling.fast_pixelcnn_sample(p, net, head, shape, rng, n))
   elif name == "nade":
     fast = jax.jit(lambda p: sampling.nade_sample(p, head, shape, rng, n))
