@@ -99,10 +99,14 @@ class Model:
     self.net = network(config, info, self.head)
     self.d = math.prod(info.shape[:2])
 
-  def mask_set(self, k):
+  def mask_degrees(self, k):
+    """MADE's k-th mask set as (ranks, hidden degrees): a pure function of (mask_seed, k)."""
     m = self.config.model
     key = jax.random.fold_in(jax.random.PRNGKey(m.mask_seed), k)
-    return dense.masks(*dense.mask_set(key, self.d, (m.width,) * m.depth, m.order_agnostic))
+    return dense.mask_set(key, self.d, (m.width,) * m.depth, m.order_agnostic)
+
+  def mask_set(self, k):
+    return dense.masks(*self.mask_degrees(k))
 
   def apply(self, params, x, labels=None, k=0):
     if self.config.model.arch == "made":
@@ -148,10 +152,8 @@ def made_sample(model: Model, params, rng, n):
   picks = jax.random.randint(pick_key, (n,), 0, m.num_masks)
 
   def one(k, key):
-    masks = model.mask_set(k)
-    ranks, _ = dense.mask_set(jax.random.fold_in(jax.random.PRNGKey(m.mask_seed), k), model.d,
-                              (m.width,) * m.depth, m.order_agnostic)
-    apply = lambda x: model.net.apply({"params": params}, x, masks)
+    ranks, degrees = model.mask_degrees(k)
+    apply = lambda x: model.net.apply({"params": params}, x, dense.masks(ranks, degrees))
     return sampling.naive_sample(apply, model.head, model.shape, key, 1, order=jnp.argsort(ranks))[0]
 
   return jax.vmap(one)(picks, jax.random.split(rng, n))
