@@ -109,13 +109,14 @@ class LogisticMixture:
     take = lambda a: jnp.einsum("bk,bk...->b...", pick, a)
     means, log_scales, coeffs = take(means), take(log_scales), take(coeffs)
     u = jax.random.uniform(u_key, means.shape, minval=1e-5, maxval=1.0 - 1e-5)
-    x = jnp.zeros_like(means)
+    x, levels = jnp.zeros_like(means), jnp.zeros(means.shape, jnp.int32)
     for c in range(self.channels):
       mean = self.channel_means(means[:, None], coeffs[:, None], x)[:, 0, c]
       y = mean + jnp.exp(log_scales[:, c]) * (jnp.log(u[:, c]) - jnp.log1p(-u[:, c]))
       level = jnp.clip(jnp.round((y + 1.0) / 2.0 * (self.num_levels - 1)), 0, self.num_levels - 1)
       x = x.at[:, c].set(to_unit(level, self.num_levels))
-    return jnp.round((x + 1.0) / 2.0 * (self.num_levels - 1)).astype(jnp.int32)
+      levels = levels.at[:, c].set(level.astype(jnp.int32))
+    return levels
 
 
 HEADS = {"bernoulli": Bernoulli, "categorical": Categorical, "logistic_mixture": LogisticMixture}

@@ -178,8 +178,7 @@ def build(config, info) -> Method:
   tx = optim.make(config.optim, config.num_steps)
   dims = math.prod(info.shape)
   draw = sampler(model, m.fast_sampling)
-  levels_to_x = (lambda lv: lv / (model.head.num_levels - 1)) if config.data.scale == "[0,1]" else (
-      lambda lv: heads.to_unit(lv, model.head.num_levels))
+  to_model_space = heads.to_input if config.data.scale == "[0,1]" else heads.to_unit
 
   def init(rng, batch):
     x = heads.to_input(batch["levels"][:1], model.head.num_levels)
@@ -206,7 +205,7 @@ def build(config, info) -> Method:
   def sample(state, rng, n, labels=None):
     if m.conditional and labels is None:
       labels = jnp.arange(n, dtype=jnp.int32) % info.num_classes
-    return levels_to_x(draw(state.params, rng, n, labels).astype(jnp.float32))
+    return to_model_space(draw(state.params, rng, n, labels), model.head.num_levels)
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
                 protocol=protocol(config), conditional=bool(m.conditional))

@@ -17,6 +17,14 @@ from genjax.autoregressive.heads import to_input
 from genjax.autoregressive.modules import gate, half_mask
 
 
+def patch(cache, r, s, rows, cols):
+  return jax.lax.dynamic_slice(cache, (0, r, s, 0), (cache.shape[0], rows, cols, cache.shape[3]))
+
+
+def put(cache, value, r, s):
+  return jax.lax.dynamic_update_slice(cache, value[:, None, None], (0, r, s, 0))
+
+
 def naive_step(apply, head, x, levels, p, rng, order=None):
   """Draw the p-th pixel in `order` (flat pixel indices; default raster) given all of x."""
   n, h, w, _ = x.shape
@@ -24,9 +32,7 @@ def naive_step(apply, head, x, levels, p, rng, order=None):
   r, s = i // w, i % w
   out = apply(x).reshape(n, h * w, -1)
   pixel = head.sample(jax.lax.dynamic_index_in_dim(out, i, 1, keepdims=False), jax.random.fold_in(rng, p))
-  levels = jax.lax.dynamic_update_slice(levels, pixel[:, None, None], (0, r, s, 0))
-  x = jax.lax.dynamic_update_slice(x, to_input(pixel, head.num_levels)[:, None, None], (0, r, s, 0))
-  return x, levels
+  return put(x, to_input(pixel, head.num_levels), r, s), put(levels, pixel, r, s)
 
 
 def naive_sample(apply, head, shape, rng, n, order=None):
@@ -35,14 +41,6 @@ def naive_sample(apply, head, shape, rng, n, order=None):
   levels = jnp.zeros(x.shape, jnp.int32)
   body = lambda p, carry: naive_step(apply, head, *carry, p, rng, order)
   return jax.lax.fori_loop(0, shape[0] * shape[1], body, (x, levels))[1]
-
-
-def patch(cache, r, s, rows, cols):
-  return jax.lax.dynamic_slice(cache, (0, r, s, 0), (cache.shape[0], rows, cols, cache.shape[3]))
-
-
-def put(cache, value, r, s):
-  return jax.lax.dynamic_update_slice(cache, value[:, None, None], (0, r, s, 0))
 
 
 def conv_at(cache, r, s, kernel, bias, mask=None):
@@ -54,6 +52,11 @@ def conv_at(cache, r, s, kernel, bias, mask=None):
 
 def dense(p, x):
   return x @ p["kernel"] + p["bias"]
+
+
+def output_layers(params, act):
+  """The two 1x1 layers every PixelCNN ends with, at one pixel."""
+  return dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
 
 
 def fast_pixelcnn_sample(params, net, head, shape, rng, n):
@@ -77,8 +80,7 @@ def fast_pixelcnn_sample(params, net, head, shape, rng, n):
       t = conv_at(cache, r, s, c["kernel"], c["bias"], mask)
       act = act + dense(params[f"block{i}_out"], jax.nn.relu(t))
       new_caches.append(cache)
-    out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
-    value = head.sample(out, jax.random.fold_in(rng, p))
+    value = head.sample(output_layers(params, act), jax.random.fold_in(rng, p))
     x_cache = put(x_cache, to_input(value, head.num_levels), r + a, s + a)
     return x_cache, new_caches, put(levels, value, r, s)
 
@@ -107,7 +109,7 @@ def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
   def vertical(r, x_cache, v_caches):
     """The vertical stacks at row r: pre-activations (for the horizontal stacks) per layer."""
     c = layer(0)["v_conv"]
-    pre = [row_conv(patch(x_cache, r, 1, a + 1, w + 2 * a)[:, :, :], c["kernel"], c["bias"], w)]
+    pre = [row_conv(patch(x_cache, r, 1, a + 1, w + 2 * a), c["kernel"], c["bias"], w)]
     new = []
     for i, cache in enumerate(v_caches):
       gated = gate(pre[-1] + (cond[i][:, None, :2 * f] if net.num_classes else 0.0))
@@ -121,8 +123,7 @@ def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
     act = None
     for i in range(net.layers):
       p, strict = layer(i), i == 0
-      cache, k = (x_cache, a) if strict else (h_rows[i - 1], b)
-      row = r + a + 1 if strict else 0
+      cache, row = (x_cache, r + a + 1) if strict else (h_rows[i - 1], 0)
       h_pre = conv_at(cache, row, s, p["h_conv"]["kernel"], p["h_conv"]["bias"])
       h_pre = h_pre + dense(p["v_to_h"], v_pre[i][:, s])
       if net.num_classes:
@@ -140,8 +141,7 @@ def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
     def pixel(s, carry):
       x_cache, h_rows, levels = carry
       act, h_rows = horizontal(s, r, x_cache, list(h_rows), v_pre)
-      out = dense(params["out"], jax.nn.relu(dense(params["out_hidden"], jax.nn.relu(act))))
-      value = head.sample(out, jax.random.fold_in(rng, r * w + s))
+      value = head.sample(output_layers(params, act), jax.random.fold_in(rng, r * w + s))
       x_cache = put(x_cache, to_input(value, head.num_levels), r + a + 1, s + a + 1)
       return x_cache, h_rows, put(levels, value, r, s)
 
