@@ -9,6 +9,7 @@ embedded in the installed packages.
 import dataclasses
 import hashlib
 import os
+import shutil
 import tempfile
 from typing import Callable, Dict, Optional, Tuple
 
@@ -279,13 +280,17 @@ def _prepare(tfds, builder, cfg):
   # prepared is silently built from the first one's pixels. Each preparation gets its own.
   root = cfg.data_dir or os.path.dirname(os.path.dirname(builder.data_dir.rstrip("/")))
   os.makedirs(root, exist_ok=True)
+  download_dir = tempfile.mkdtemp(prefix=f"downloads.{cfg.name}.", dir=root)
   try:
-    with tempfile.TemporaryDirectory(prefix=f"downloads.{cfg.name}.", dir=root) as download_dir:
-      builder.download_and_prepare(download_dir=download_dir, download_config=download_config)
+    builder.download_and_prepare(download_dir=download_dir, download_config=download_config)
   except download_manager.NonMatchingChecksumError as e:
     bad = str(e).split("downloaded to ", 1)[-1].split(",", 1)[0]
     raise DataError(f"{bad} does not match the checksum TFDS registers for '{cfg.name}': "
                     f"the file is corrupt or not the original") from None
+  finally:
+    # After a failed checksum TFDS's other extraction threads may still be writing here,
+    # so a strict removal can fail and hide the one-line error behind an OSError.
+    shutil.rmtree(download_dir, ignore_errors=True)
 
 
 def _hide_gpus_from_tensorflow():
