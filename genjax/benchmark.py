@@ -12,10 +12,12 @@ import os
 import time
 from typing import Dict, Optional
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import scipy.linalg
 
 from genjax import data as gdata
 from genjax.errors import InputError
@@ -41,6 +43,7 @@ WORKLOADS = {
     "gan_mlp": Workload("gan", 128, (8 * 128 * 1_483_776 + 16 * 128 * 1_458_432) / 1e9, 300),
     "vae_mlp": Workload("vae", 128, 3 * 2 * 128 * 1_089_536 / 1e9, 1000),
     "pixelcnn": Workload("autoregressive", 64, 3 * 2 * 64 * 78_776_320 / 1e9, 30),
+    "glow": Workload("flow", 64, 3 * 2 * 64 * 8_078_336 / 1e9, 60),   # the couplings' convolutions
     "rbm_cd1": Workload("rbm", 100, 5 * 2 * 100 * 392_000 / 1e9, 2000),
 }
 
@@ -214,7 +217,6 @@ def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
 def plain_pixelcnn_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
   """The straightforward JAX W4 a user would write: dense k x k kernels times their 0/1 masks
   (WORKLOADS.md's `conv(x, W * M) + b`), 1x1 layers as Dense, one jax.jit."""
-  import flax.linen as nn
   from genjax.distributions import bernoulli_log_prob
 
   def masked(features, k, kind, cin):   # flax's Conv multiplies its kernel by `mask`
@@ -249,8 +251,82 @@ def plain_pixelcnn_step(config, steps: int, warmup: int = 20, chunks: int = 5) -
                      b, steps, warmup, chunks)
 
 
+class _PlainGlowStep(nn.Module):
+  """One Glow step as a user would write it: actnorm, LU 1x1 convolution, affine coupling
+  on sliced channel halves with a 3x3-1x1-3x3 flax Conv conditioner."""
+  seed: int
+  width: int
+
+  @nn.compact
+  def __call__(self, x):
+    c, hw = x.shape[-1], x.shape[1] * x.shape[2]
+    shift = self.param("shift", lambda _: -x.mean((0, 1, 2)))
+    log_scale = self.param("log_scale", lambda _: -jnp.log(x.std((0, 1, 2)) + 1e-6))
+    x, log_det = (x + shift) * jnp.exp(log_scale), hw * log_scale.sum()
+    p, l0, u0 = scipy.linalg.lu(np.linalg.qr(np.random.default_rng(self.seed).standard_normal((c, c)))[0])
+    lower = self.param("lower", lambda _: jnp.asarray(l0, jnp.float32))
+    upper = self.param("upper", lambda _: jnp.asarray(u0, jnp.float32))
+    log_s = self.param("log_s", lambda _: jnp.asarray(np.log(np.abs(np.diag(u0))), jnp.float32))
+    w = jnp.asarray(p, jnp.float32) @ (jnp.tril(lower, -1) + jnp.eye(c)) @ (
+        jnp.triu(upper, 1) + jnp.diag(jnp.asarray(np.sign(np.diag(u0)), jnp.float32) * jnp.exp(log_s)))
+    x, log_det = x @ w, log_det + hw * log_s.sum()
+    a, b = (x[..., :c // 2], x[..., c // 2:]) if self.seed % 2 == 0 else (x[..., c // 2:], x[..., :c // 2])
+    h = nn.relu(nn.Conv(self.width, (1, 1))(nn.relu(nn.Conv(self.width, (3, 3))(a))))
+    out = nn.Conv(2 * b.shape[-1], (3, 3), kernel_init=nn.initializers.zeros)(h).reshape(b.shape + (2,))
+    s = self.param("scale", nn.initializers.ones, b.shape[-1:]) * jnp.tanh(out[..., 1])
+    b = (b + out[..., 0]) * jnp.exp(s)
+    y = jnp.concatenate([a, b] if self.seed % 2 == 0 else [b, a], -1)
+    return y, log_det + s.sum((1, 2, 3))
+
+
+class _PlainGlow(nn.Module):
+  """log p(x) of the glow workload, written inline: logit, squeezes, factor-out, N(0, I)."""
+  levels: int
+  steps: int
+  width: int
+  alpha: float
+
+  @nn.compact
+  def __call__(self, x):
+    p = self.alpha + (1 - 2 * self.alpha) * x
+    y = jnp.log(p) - jnp.log1p(-p)
+    log_det = (np.log(1 - 2 * self.alpha) - jnp.log(p) - jnp.log1p(-p)).sum((1, 2, 3))
+    zs = []
+    for level in range(self.levels):
+      b, h, w, c = y.shape
+      y = y.reshape(b, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, h // 2, w // 2, 4 * c)
+      for i in range(self.steps):
+        y, ld = _PlainGlowStep(1000 * level + i, self.width)(y)
+        log_det = log_det + ld
+      if level < self.levels - 1:
+        zs, y = zs + [y[..., :y.shape[-1] // 2].reshape(b, -1)], y[..., y.shape[-1] // 2:]
+    z = jnp.concatenate(zs + [y.reshape(y.shape[0], -1)], 1)
+    return -0.5 * (z ** 2).sum(1) - 0.5 * np.log(2 * np.pi) * z.shape[1] + log_det
+
+
+def plain_glow_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """The straightforward JAX Glow a user would write for the glow workload, one jax.jit."""
+  m = config.model
+  u8, _ = gdata.sources.mnist_like_uint8()
+  x_all = jnp.asarray(u8, jnp.float32).reshape(-1, 28, 28, 1)
+  b, nb = config.batch_size, len(x_all) // config.batch_size
+  net = _PlainGlow(m.levels, m.steps, m.width, m.logit_alpha)
+  params = net.init(jax.random.PRNGKey(0), (x_all[:b] + 0.5) / 256)["params"]
+  tx = optax.adam(config.optim.lr)
+
+  def step(params, opt_state, i):
+    x = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    x = (x + jax.random.uniform(jax.random.fold_in(jax.random.PRNGKey(1), i), x.shape)) / 256
+    loss, grads = jax.value_and_grad(lambda p: -net.apply({"params": p}, x).mean())(params)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
+                     b, steps, warmup, chunks)
+
+
 PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step,
-               "pixelcnn": plain_pixelcnn_step}
+               "pixelcnn": plain_pixelcnn_step, "glow": plain_glow_step}
 
 
 def denormals_flushed() -> bool:

@@ -26,6 +26,8 @@ A family is a *method*: four pure functions over a state pytree.
 `estimates(state, rng) -> {name: scalar}` (optional) runs once per evaluation, before the
 eval steps, which see it as `batch['estimates']`: e.g. an RBM's AIS log Z and its standard
 error, used for every test example; the values are reported with the metrics.
+`log_density(state, x) -> (B,)` (optional): the exact log-density of preprocessed examples x
+in nats, for a family that has one (flows), e.g. to draw a 2-D model's density map.
 `sample_metrics(samples) -> {name: float}` (optional) scores samples for the
 `sample_metrics` evaluator, e.g. a GAN's mode coverage.
 
@@ -64,6 +66,7 @@ class Method:
   resumable_fields: Tuple[str, ...] = ()
   conditional: bool = False
   estimates: Optional[Callable[..., Dict[str, jax.Array]]] = None
+  log_density: Optional[Callable[..., jax.Array]] = None
 
 
 @struct.dataclass
@@ -110,7 +113,7 @@ _BUILDERS: Dict[str, Callable] = {}
 _DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
 FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier",
-            "genjax.autoregressive")
+            "genjax.autoregressive", "genjax.flows")
 
 
 def register(name: str, defaults: Optional[Callable] = None):

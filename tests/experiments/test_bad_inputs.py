@@ -33,6 +33,7 @@ def train_smoke(config):
 
 PIXELCNN, PIXELCNN_MNIST = train_smoke("pixelcnn_binarized_mnist"), train_smoke("pixelcnn_mnist")
 GATED_CIFAR = train_smoke("gated_pixelcnn_cifar10")
+GLOW = train_smoke("glow_mnist")
 LOG_LINE = re.compile(r"^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ ")   # absl's prefix: I1126 15:07:07.466002
 
 
@@ -142,6 +143,13 @@ ROWS = [
      "config.model.conditional=True is invalid: expected False, or arch='gated_pixelcnn' on a labelled data set"),
     ("train-mask-sets-without-made", PIXELCNN + ("--config.model.num_masks=2",), None, 2,
      "config.model.num_masks=2 is invalid: expected 1 and order_agnostic=False except for MADE"),
+    # train: flow configs
+    ("train-flow-without-dequantization", GLOW + ("--config.data.dequantize=False",), None, 2,
+     "config.data.dequantize=False is invalid: expected True, with binarize='none' and scale='[0,1]'"),
+    ("train-flow-with-more-levels-than-halvings", GLOW + ("--config.model.levels=3",), None, 2,
+     "config.model.levels=3 is invalid: expected at most the number of times (28, 28) halves evenly"),
+    ("train-flow-negative-temperature", GLOW + ("--config.model.temperature=-1.0",), None, 2,
+     "config.model.temperature=-1.0 is invalid: expected a positive number"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),

@@ -33,10 +33,12 @@ def tiny_family_config(name):
 
 
 @pytest.mark.parametrize("name", ["ae_conv_digits", "vae_digits", "dcgan_mnist", "gan_toy2d",
-                                  "classifier_mnist", "made_binarized_mnist", "pixelcnn_binarized_mnist"])
+                                  "classifier_mnist", "made_binarized_mnist", "pixelcnn_binarized_mnist",
+                                  "glow_mnist"])
 def test_every_family_trains_the_same_on_8_devices_as_on_1(name, tmp_path):
   """trainer.train end to end (the resident step, preprocessing noise, BatchNorm's
-  synchronised statistics, per-device keys): the checkpoints agree."""
+  synchronised statistics, per-device keys, Glow's actnorm initialised from the global
+batch): the checkpoints agree."""
   c = tiny_family_config(name)
   r8 = trainer.train(c, str(tmp_path / "8"), mesh=parallel.make_mesh())
   r1 = trainer.train(c, str(tmp_path / "1"), mesh=parallel.make_mesh(jax.devices()[:1]))

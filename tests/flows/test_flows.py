@@ -1,0 +1,228 @@
+"""Flows against exact references: every bijector and every composed flow inverts and its
+log-determinant is slogdet of the jax.jacfwd Jacobian (float64); a 2-D flow's density
+integrates to 1; actnorm standardises its init batch; the LU 1x1 convolution's log-det is
+the dense matrix's; the toy 2-D densities are the generators' own."""
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from genjax import data as gdata
+from genjax.data import toy2d
+from genjax.flows import bijectors as bj
+from genjax.flows import flows, method as flow_method, splines
+from genjax.train import parallel, trainer
+from tests.conftest import embedded_smoke, load_config
+
+
+def perturbed(params, key, scale):
+  """Parameters moved off their (often identity) initialisation, so a wrong log-det or
+  inverse cannot hide behind zeros."""
+  leaves, tree = jax.tree.flatten(params)
+  keys = jax.random.split(key, len(leaves))
+  return jax.tree.unflatten(tree, [p + scale * jax.random.normal(k, p.shape, p.dtype) for p, k in zip(leaves, keys)])
+
+
+def jacobian_log_dets(f, x):
+  """log|det J| of f at each example by jax.jacfwd and slogdet, the exact reference."""
+  def one(xi):
+    jac = jax.jacfwd(lambda v: f(v[None])[0].reshape(-1))(xi)
+    return jnp.linalg.slogdet(jac.reshape(jac.shape[0], -1))[1]
+  return jax.jit(jax.vmap(one))(x)
+
+
+def unit_images(key, shape, n=2):
+  return jax.random.uniform(key, (n,) + shape, minval=0.02, maxval=0.98)
+
+
+BIJECTORS = {
+    "logit": (lambda: bj.Logit(0.05), "images"),
+    "actnorm": (bj.ActNorm, "images"),
+    "scaling": (bj.Scaling, "vectors"),
+    "invconv_1x1": (lambda: bj.InvConv1x1(3), "channels"),
+    "squeeze": (bj.Squeeze, "images"),
+    "flatten": (lambda: bj.Flatten((4, 4, 2)), "images"),
+    "reverse": (bj.Reverse, "vectors"),
+    "additive_coupling": (lambda: bj.AdditiveCoupling("alternate", 1, 16, 1), "vectors"),
+    "affine_coupling_checkerboard": (lambda: bj.AffineCoupling("checkerboard", 1, 8, 1), "images"),
+    "affine_coupling_channel": (lambda: bj.AffineCoupling("channel", 0, 8, 1), "images"),
+    "spline_coupling_vector": (lambda: bj.SplineCoupling("alternate", 0, 16, 1, 5, 2.0), "vectors"),
+    "spline_coupling_channel": (lambda: bj.SplineCoupling("channel", 1, 8, 1, 4, 1.5), "channels"),
+    "maf": (lambda: bj.MAF((16,)), "vectors"),
+    "iaf": (lambda: bj.MAF((16,), reverse=True), "vectors"),
+}
+
+
+def example_input(kind, key):
+  if kind == "images":
+    return unit_images(key, (4, 4, 2))
+  if kind == "channels":
+    return jax.random.normal(key, (2, 2, 2, 4))
+  return jax.random.normal(key, (3, 6))
+
+
+def check_inverse_and_log_det(layer, x, scale=0.3, log_det_atol=1e-8, inverse_atol=1e-10):
+  """In float64, with perturbed parameters: inverse(forward(x)) == x, forward's log-det ==
+  slogdet(jacfwd), inverse's log-det == -forward's."""
+  params = perturbed(layer.init(jax.random.PRNGKey(0), x), jax.random.PRNGKey(1), scale)
+  f = lambda v: layer.apply(params, v)
+  z, log_det = f(x)
+  x_back, inverse_log_det = layer.apply(params, z, inverse=True)
+  np.testing.assert_allclose(x_back, x, atol=inverse_atol, rtol=0)
+  np.testing.assert_allclose(log_det, jacobian_log_dets(f, x), atol=log_det_atol, rtol=1e-10)
+  np.testing.assert_allclose(inverse_log_det, -log_det, atol=log_det_atol, rtol=1e-10)
+  return params
+
+
+@pytest.mark.parametrize("name", sorted(BIJECTORS))
+def test_every_bijector_inverts_and_its_log_det_is_the_jacobians(name):
+  make, kind = BIJECTORS[name]
+  with jax.enable_x64(True):
+    x = example_input(kind, jax.random.PRNGKey(3)).astype(jnp.float64)
+    check_inverse_and_log_det(make(), x)
+
+
+def tiny_flow_config(arch, data="mnist_like", levels=2):
+  c = load_config("realnvp_mnist")
+  c.model.arch, c.model.width, c.model.depth, c.model.steps, c.model.levels = arch, 8, 1, 2, levels
+  c.model.bins, c.model.bound, c.model.logit_alpha = 4, 2.0, 0.05
+  c.data.name, c.data.dequantize = data, not data.startswith("toy2d/")
+  return c
+
+
+COMPOSED = [("nice", "images"), ("realnvp", "images"), ("glow", "images"), ("spline", "images"),
+            ("maf", "images"), ("iaf", "images"), ("realnvp", "points"), ("maf", "points"),
+            ("spline", "points")]
+
+
+def composed_flow(arch, kind):
+  """The method's own stack for a tiny config on 8x8x1 images or 2-D points."""
+  c = tiny_flow_config(arch, "mnist_like" if kind == "images" else "toy2d/rings")
+  info = gdata.info(c.data.name)
+  if kind == "images":
+    info = dataclasses.replace(info, shape=(8, 8, 1))
+  return flows.Chain(flow_method.layers(c, info)), info
+
+
+@pytest.mark.parametrize("arch,kind", COMPOSED)
+def test_every_composed_flow_inverts_and_its_log_det_is_the_jacobians(arch, kind):
+  """The configs' stacks (logit, squeezes, factor-out, actnorm, 1x1 convolutions, couplings,
+  MADE layers) as the method composes them."""
+  flow, info = composed_flow(arch, kind)
+  with jax.enable_x64(True):
+    key = jax.random.PRNGKey(5)
+    x = (unit_images(key, tuple(info.shape)) if kind == "images" else jax.random.normal(key, (3, 2))).astype(jnp.float64)
+    check_inverse_and_log_det(flow, x, scale=0.1, log_det_atol=1e-6, inverse_atol=1e-7)
+
+
+@pytest.mark.parametrize("arch,kind", COMPOSED)
+def test_every_composed_flow_round_trips_in_float32(arch, kind):
+  """At float32, as training runs: x -> z -> x within float32 tolerance, slightly trained-like
+  (perturbed) parameters."""
+  flow, info = composed_flow(arch, kind)
+  key = jax.random.PRNGKey(6)
+  x = unit_images(key, tuple(info.shape), 4) if kind == "images" else 2 * jax.random.normal(key, (4, 2))
+  params = perturbed(flow.init(jax.random.PRNGKey(0), x), jax.random.PRNGKey(1), 0.02)
+  z, _ = flow.apply(params, x)
+  np.testing.assert_allclose(flow.apply(params, z, inverse=True)[0], x, atol=2e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ["realnvp", "maf", "spline"])
+def test_a_2d_flows_density_integrates_to_one_on_a_fine_grid(arch):
+  """sum over a 3 000 x 3 000 grid on [-30, 30]^2 of p(x) dx = 1: the change of variables
+  (base density and log-det together) is a normalised density, for perturbed parameters
+  (under which MAF puts 2% of its mass beyond |x| = 9)."""
+  flow, _ = composed_flow(arch, "points")
+  params = perturbed(flow.init(jax.random.PRNGKey(0), jax.random.normal(jax.random.PRNGKey(2), (64, 2))),
+                     jax.random.PRNGKey(1), 0.1)["params"]
+  g = np.linspace(-30, 30, 3001)
+  points = jnp.asarray(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2), jnp.float32)
+  log_p = jax.jit(lambda x: flows.log_prob(flow, params, x))(points)
+  mass = float(np.exp(np.asarray(log_p, np.float64)).sum() * (g[1] - g[0]) ** 2)
+  assert abs(mass - 1.0) < 1e-3, mass
+
+
+def test_actnorm_standardises_each_channel_of_the_batch_it_is_initialised_on():
+  """Data-dependent initialisation: the init batch comes out with zero mean, unit variance
+  per channel, also deep inside a composed flow (Glow's first actnorm after a squeeze)."""
+  x = 3.0 + 2.0 * jax.random.normal(jax.random.PRNGKey(0), (32, 4, 4, 3)) * jnp.array([1.0, 0.1, 5.0])
+  layer = bj.ActNorm()
+  z, _ = layer.apply(layer.init(jax.random.PRNGKey(1), x), x)
+  np.testing.assert_allclose(z.mean((0, 1, 2)), 0.0, atol=1e-5)
+  np.testing.assert_allclose(z.std((0, 1, 2)), 1.0, atol=1e-4)
+  flow = flows.Chain([bj.Logit(0.05), bj.Squeeze(), bj.ActNorm()])
+  images = 0.5 * unit_images(jax.random.PRNGKey(2), (8, 8, 1), 16)     # logit's mean far from 0
+  params = flow.init(jax.random.PRNGKey(1), images)
+  inner = flows.Chain([bj.Logit(0.05), bj.Squeeze()]).apply({}, images)[0]
+  out = flow.apply(params, images)[0]
+  np.testing.assert_allclose(out.mean((0, 1, 2)), 0.0, atol=1e-5)
+  np.testing.assert_allclose(out.std((0, 1, 2)), 1.0, atol=1e-4)
+  assert float(jnp.abs(inner.mean((0, 1, 2))).max()) > 0.1    # the raw input was not standard
+
+
+def test_lu_1x1_convolutions_log_det_is_the_dense_matrixs_slogdet_per_position():
+  layer = bj.InvConv1x1(seed=7)
+  x = jax.random.normal(jax.random.PRNGKey(0), (2, 3, 5, 6))
+  params = perturbed(layer.init(jax.random.PRNGKey(1), x), jax.random.PRNGKey(2), 0.2)["params"]
+  p, _, _ = layer.constants(6)
+  sign = np.sign(np.diag(layer.constants(6)[2]))
+  w = bj.lu_weight(jnp.asarray(p), params["lower"], params["upper"], jnp.asarray(sign, jnp.float32), params["log_s"])
+  z, log_det = layer.apply({"params": params}, x)
+  np.testing.assert_allclose(z, jnp.einsum("bhwc,cd->bhwd", x, w), rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(log_det, 15 * jnp.linalg.slogdet(w)[1], rtol=1e-5)
+
+
+def test_the_spline_is_the_identity_at_zero_parameters_and_outside_its_bound_and_monotone():
+  x = jnp.linspace(-4.0, 4.0, 801)
+  y, log_det = splines.rational_quadratic(x, jnp.zeros((801, 3 * 5 - 1)), 3.0)
+  np.testing.assert_allclose(y, x, atol=1e-6)
+  np.testing.assert_allclose(log_det, 0.0, atol=1e-6)
+  params = 2.0 * jax.random.normal(jax.random.PRNGKey(0), (1, 14)) * jnp.ones((801, 1))
+  y, _ = splines.rational_quadratic(x, params, 3.0)
+  assert bool(jnp.all(jnp.diff(y) > 0))
+  outside = jnp.abs(x) >= 3.0
+  np.testing.assert_array_equal(y[outside], x[outside])
+
+
+@pytest.mark.parametrize("name", ["8gaussians", "25gaussians", "rings", "checkerboard"])
+def test_toy2d_closed_form_densities_are_the_generators_own(name):
+  """Each closed-form density integrates to 1 and matches its generator: counts of 20 000
+  samples in 10 x 10 cells against the density integrated over each cell (chi-square)."""
+  g = np.linspace(-5, 5, 1001)
+  centres = (g[:-1] + g[1:]) / 2
+  pts = np.stack(np.meshgrid(centres, centres, indexing="ij"), -1).reshape(-1, 2).astype(np.float32)
+  density = np.exp(np.asarray(toy2d.LOG_DENSITIES[name](jnp.asarray(pts)), np.float64)).reshape(1000, 1000)
+  cell = (g[1] - g[0]) ** 2
+  assert abs(density.sum() * cell - 1.0) < 3e-3
+  expected = density.reshape(10, 100, 10, 100).sum((1, 3)).ravel() * cell * 20_000
+  samples = toy2d.generate(name, 20_000, seed=1)
+  observed = np.histogram2d(samples[:, 0], samples[:, 1], bins=[np.linspace(-5, 5, 11)] * 2)[0].ravel()
+  keep = expected > 5
+  chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
+  assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-3, chi2
+
+
+CONFIGS = ["nice_mnist", "realnvp_mnist", "glow_mnist", "spline_flow_mnist", "maf_mnist",
+           "realnvp_toy2d", "maf_toy2d", "glow_cifar10"]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_smoke_config_trains_to_a_finite_density_and_writes_samples(name, tmp_path):
+  """Every config's smoke variant through the trainer on one device: a finite NLL, bits/dim
+  its conversion with the dequantisation's D log 256 (images), kl_nats = NLL - entropy's
+  per-point counterpart (2-D), and a sample picture."""
+  c = embedded_smoke(name)
+  results = trainer.train(c, str(tmp_path), mesh=parallel.make_mesh(jax.devices()[:1]))
+  assert np.isfinite(results["nll_nats"])
+  info = gdata.info(c.data.name)
+  dims = math.prod(info.shape)
+  if info.is_image:
+    np.testing.assert_allclose(results["bits_per_dim"],
+                               (results["nll_nats"] + dims * math.log(256)) / (dims * math.log(2)), rtol=1e-5)
+  else:
+    assert np.isfinite(results["kl_nats"]) and results["kl_nats"] > 0
+  assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == ["step_00000004.png"]
