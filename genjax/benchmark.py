@@ -307,6 +307,7 @@ class _PlainGlow(nn.Module):
 def plain_glow_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
   """The straightforward JAX Glow a user would write for the glow workload, one jax.jit."""
   m = config.model
+  assert m.depth == 1, "the plain Glow's conditioner is 3x3, one 1x1, 3x3 (model.depth=1)"
   u8, _ = gdata.sources.mnist_like_uint8()
   x_all = jnp.asarray(u8, jnp.float32).reshape(-1, 28, 28, 1)
   b, nb = config.batch_size, len(x_all) // config.batch_size

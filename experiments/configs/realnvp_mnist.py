@@ -16,4 +16,4 @@ def get_config(arg=None):
   if arg != "smoke":
     c.model.width, c.model.depth, c.model.steps = 64, 1, 3
   c.optim.schedule = "cosine"
-  return base.budget(c, arg, 15_000, 500, 5_000, 5_000)   # ~50 min here (5 steps/s)
+  return base.budget(c, arg, 12_000, 500, 4_000, 4_000)   # ~40 min here (5 steps/s)

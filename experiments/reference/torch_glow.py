@@ -1,5 +1,9 @@
 """The glow workload in PyTorch (README, "Benchmarks"): the peer genjax is timed against.
 
+The same model as experiments/configs/workloads.py's `glow` (levels 2, steps 4, width 64,
+batch 64); torch's default initialisation of the first two conditioner layers differs from
+flax's, so only the speed compares, not the losses.
+
 Not part of genjax (torch is not a dependency); run it in its own environment:
   /tmp/torchvenv/bin/python experiments/reference/torch_glow.py [--compile] [--steps 60]
 """

@@ -4,6 +4,8 @@ Each sampler takes a numpy Generator and n, and returns float32 points of shape 
 roughly within [-4, 4]^2. Definitions follow the common benchmark usage (e.g. the
 8/25-Gaussian mode-coverage protocol of the GAN literature).
 """
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -23,7 +25,13 @@ def eight_gaussians_modes():
   return 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
 
 
-def eight_gaussians(rng, n, std=0.02 * 2.0):
+EIGHT_GAUSSIANS_STD = 0.04
+TWENTY_FIVE_GAUSSIANS_STD = 0.05
+RINGS_RADII = (0.9, 1.8, 2.7, 3.6)
+RINGS_STD = 0.08
+
+
+def eight_gaussians(rng, n, std=EIGHT_GAUSSIANS_STD):
   modes = eight_gaussians_modes()
   return modes[rng.integers(0, 8, n)] + std * rng.standard_normal((n, 2))
 
@@ -33,7 +41,7 @@ def twenty_five_gaussians_modes():
   return np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2) * 1.5
 
 
-def twenty_five_gaussians(rng, n, std=0.05):
+def twenty_five_gaussians(rng, n, std=TWENTY_FIVE_GAUSSIANS_STD):
   modes = twenty_five_gaussians_modes()
   return modes[rng.integers(0, 25, n)] + std * rng.standard_normal((n, 2))
 
@@ -52,11 +60,10 @@ def two_spirals(rng, n):
 
 
 def rings(rng, n):
-  radii = np.array([1.0, 2.0, 3.0, 4.0]) * 0.9
-  r = radii[rng.integers(0, 4, n)]
+  r = np.array(RINGS_RADII)[rng.integers(0, len(RINGS_RADII), n)]
   t = rng.uniform(0, 2 * np.pi, n)
   pts = np.stack([r * np.cos(t), r * np.sin(t)], 1)
-  return pts + 0.08 * rng.standard_normal((n, 2))
+  return pts + RINGS_STD * rng.standard_normal((n, 2))
 
 
 SAMPLERS = {
@@ -84,7 +91,7 @@ def _log_mixture_of_isotropic_gaussians(x, modes, std):
   return jax.nn.logsumexp(log_n, axis=1) - np.log(len(modes))
 
 
-def log_density_rings(x, radii=(0.9, 1.8, 2.7, 3.6), std=0.08):
+def log_density_rings(x, radii=RINGS_RADII, std=RINGS_STD):
   """A uniform angle on a ring of radius r, plus N(0, std^2 I): integrating the angle out,
   p(x | r) = exp(-(|x|^2 + r^2) / 2 std^2) I0(r |x| / std^2) / (2 pi std^2)."""
   r = jnp.asarray(radii, x.dtype)[None]
@@ -96,21 +103,28 @@ def log_density_rings(x, radii=(0.9, 1.8, 2.7, 3.6), std=0.08):
 
 
 def log_density_checkerboard(x):
-  """Uniform on 8 of the 16 2x2 squares of [-4, 4]^2 (total area 32)."""
+  """Uniform on 8 of the 16 2x2 squares of [-4, 4]^2 (total area 32). A point on a square's
+  edge counts as on the board (generated points are rounded to float32, which can land
+  one exactly on an edge)."""
   u = x / 2.0
   inside = (jnp.abs(u) <= 2).all(1)
-  on_board = (jnp.floor(u[:, 1]) % 2) == (jnp.floor(u[:, 0]) % 2)
+  parity = lambda v: jnp.floor(v) % 2
+  below = lambda v: parity(jnp.nextafter(v, -jnp.inf))
+  on_board = ((parity(u[:, 1]) == parity(u[:, 0])) | (below(u[:, 1]) == parity(u[:, 0]))
+              | (parity(u[:, 1]) == below(u[:, 0])) | (below(u[:, 1]) == below(u[:, 0])))
   return jnp.where(inside & on_board, -np.log(32.0), -jnp.inf)
 
 
 LOG_DENSITIES = {
-    "8gaussians": lambda x: _log_mixture_of_isotropic_gaussians(x, eight_gaussians_modes(), 0.02 * 2.0),
-    "25gaussians": lambda x: _log_mixture_of_isotropic_gaussians(x, twenty_five_gaussians_modes(), 0.05),
+    "8gaussians": lambda x: _log_mixture_of_isotropic_gaussians(x, eight_gaussians_modes(), EIGHT_GAUSSIANS_STD),
+    "25gaussians": lambda x: _log_mixture_of_isotropic_gaussians(
+        x, twenty_five_gaussians_modes(), TWENTY_FIVE_GAUSSIANS_STD),
     "rings": log_density_rings,
     "checkerboard": log_density_checkerboard,
 }
 
 
+@functools.lru_cache(maxsize=None)
 def entropy(name: str, n: int = 200_000, seed: int = 12345):
   """(H, its standard error) in nats: the Monte Carlo mean of -log p over n fresh points,
   the floor of any model's expected NLL on this set."""

@@ -78,7 +78,8 @@ def check_output(prefix: str):
 
 def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, ...]:
   """Writes <out>.png and <out>.npy of n samples, and <out>_<name>.png for each of the
-  method's own pictures (reconstructions, interpolations, ...). Returns the paths."""
+  method's own pictures (reconstructions, interpolations, ...; for 2-D data with an exact
+  density, <out>_density.png: the model's density beside the data's). Returns the paths."""
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
   if seed < 0:
@@ -95,7 +96,25 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, 
   atomic_write(out + ".npy", buffer.getvalue())
   images.save_png(out + ".png", run.picture(samples))
   paths = [out + ".png", out + ".npy"]
-  for name, pic in run.method_pictures(state).items():
+  pictures = dict(run.method_pictures(state))
+  if run.method.log_density is not None and samples.ndim == 2:
+    pictures["density"] = density_picture(run, state)
+  for name, pic in pictures.items():
     images.save_png(f"{out}_{name}.png", pic)
     paths.append(f"{out}_{name}.png")
   return tuple(paths)
+
+
+def density_picture(run, state, size: int = 256) -> np.ndarray:
+  """A 2-D model's density on a grid, beside the data's: its closed form where the set has
+  one (toy2d), else a histogram of the test split."""
+  import jax
+  from genjax.data import toy2d
+  grid, log_density = images.grid_points(size), jax.jit(run.method.log_density)
+  log_p = np.concatenate([np.asarray(log_density(state, rows)) for rows in np.split(grid, size)])
+  kind = run.config.data.name.split("/", 1)[-1]
+  if kind in toy2d.LOG_DENSITIES:
+    data = images.density_image(np.asarray(toy2d.LOG_DENSITIES[kind](grid)), size)
+  else:
+    data = images.points_image(run.splits["test"].x, size)
+  return images.side_by_side(images.density_image(log_p, size), data)

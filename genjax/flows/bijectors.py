@@ -40,7 +40,8 @@ def logit_forward(x, alpha):
 
 def logit_inverse(y, alpha):
   p = jax.nn.sigmoid(y)
-  log_det = sum_except_batch(jax.nn.log_sigmoid(y) + jax.nn.log_sigmoid(-y)) - np.log(1 - 2 * alpha) * np.prod(y.shape[1:])
+  log_det = (sum_except_batch(jax.nn.log_sigmoid(y) + jax.nn.log_sigmoid(-y))
+             - np.log(1 - 2 * alpha) * np.prod(y.shape[1:]))
   return (p - alpha) / (1 - 2 * alpha), log_det
 
 
@@ -48,7 +49,10 @@ class Logit(nn.Module):
   alpha: float = 1e-6
 
   def __call__(self, x, inverse=False):
-    return logit_inverse(x, self.alpha) if inverse else logit_forward(x, self.alpha)
+    # Elementwise work on a flat view: XLA's CPU kernels are slow on (B, H, W, 1).
+    flat = x.reshape(x.shape[0], -1)
+    y, log_det = logit_inverse(flat, self.alpha) if inverse else logit_forward(flat, self.alpha)
+    return y.reshape(x.shape), log_det
 
 
 # --- Elementwise affine maps: actnorm (Glow) and NICE's diagonal scaling -------------------
@@ -325,7 +329,8 @@ class MAF(nn.Module):
     d = x.shape[-1]
     made = dense.MADE(2, tuple(self.hidden), direct=True)     # unbound: applied purely below
     ranks = jnp.arange(1, d + 1)
-    degrees = [jnp.asarray(np.arange(w) % max(d - 1, 1) + 1) for w in self.hidden]
+    # hidden degrees spread evenly over 1..D-1, however wide the layer
+    degrees = [jnp.asarray(1 + (np.arange(w) * max(d - 1, 1)) // w) for w in self.hidden]
     mask_list = dense.masks(ranks, degrees)
     params = self.param("made", lambda rng: made.init(rng, x, mask_list)["params"])
 

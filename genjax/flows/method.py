@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from genjax.data import toy2d
 from genjax.errors import ConfigError
 from genjax.flows import bijectors as bj
-from genjax.flows import flows
+from genjax.flows import flows, splines
 from genjax.train import optim
 from genjax.train.method import Method, NetworkState, register
 
@@ -27,7 +27,7 @@ MULTI_SCALE = ("realnvp", "glow", "spline")
 def defaults(c):
   c.model.arch = "realnvp"
   c.model.width = 64           # conditioner filters (images) or hidden units (vectors, MADE)
-  c.model.depth = 1            # conditioner: extra hidden layers (conv: 1x1 layers)
+  c.model.depth = 1            # conditioner: extra hidden layers (conv: 1x1 layers); MAF/IAF's MADE has one
   c.model.levels = 2           # multi-scale levels (realnvp, glow, spline on images)
   c.model.steps = 4            # per level: steps (glow, spline) / couplings (realnvp); nice: couplings; maf, iaf: MADE layers
   c.model.bins = 8             # spline: bins of each rational-quadratic spline
@@ -47,20 +47,37 @@ def validate(config, info):
     raise ConfigError("model.arch", m.arch, "one of " + ", ".join(ARCHS))
   for field in ("width", "depth", "levels", "steps", "bins"):
     _positive_int(m, field)
+  if m.bins >= 1 / splines.MIN_BIN:
+    raise ConfigError("model.bins", m.bins, f"fewer than {int(1 / splines.MIN_BIN)} (each bin keeps {splines.MIN_BIN} of the range)")
   for field in ("bound", "temperature"):
-    if isinstance(m[field], bool) or not m[field] > 0:
+    if isinstance(m[field], bool) or not 0 < m[field] < math.inf:
       raise ConfigError(f"model.{field}", m[field], "a positive number")
   if info.is_image:
-    if not d.dequantize or d.binarize != "none" or d.scale != "[0,1]":
-      raise ConfigError("data.dequantize", d.dequantize, "True, with binarize='none' and scale='[0,1]': "
-                        "a flow is a density on dequantised [0, 1] images")
-    if not 0 < m.logit_alpha < 0.5:
-      raise ConfigError("model.logit_alpha", m.logit_alpha, "in (0, 0.5)")
-    if m.arch in MULTI_SCALE and any(s % 2 ** m.levels for s in info.shape[:2]):
-      raise ConfigError("model.levels", m.levels, f"at most the number of times {info.shape[:2]} halves evenly")
+    validate_images(config, info)
   elif info.num_levels or len(info.shape) != 1:
     raise ConfigError("data.name", d.name, "images or vectors (e.g. toy2d/...)")
+  else:
+    if m.arch == "glow":
+      raise ConfigError("model.arch", m.arch, "nice, realnvp, spline, maf or iaf for vector data")
+    if d.dequantize:
+      raise ConfigError("data.dequantize", True, f"False: {d.name} is continuous")
   optim.validate(config.optim)
+
+
+def validate_images(config, info):
+  m, d = config.model, config.data
+  if not d.dequantize or d.binarize != "none" or d.scale != "[0,1]":
+    raise ConfigError("data.dequantize", d.dequantize, "True, with binarize='none' and scale='[0,1]': "
+                      "a flow is a density on dequantised [0, 1] images")
+  if not 0 < m.logit_alpha < 0.5:
+    raise ConfigError("model.logit_alpha", m.logit_alpha, "in (0, 0.5)")
+  if m.arch == "iaf":
+    raise ConfigError("model.arch", m.arch, "maf for images: IAF's density (training) direction "
+                      f"takes {math.prod(info.shape)} sequential passes per layer")
+  squeezes = m.levels - 1 if m.arch == "realnvp" else m.levels   # RealNVP's last level does not squeeze
+  if m.arch in MULTI_SCALE and any(s % 2 ** squeezes for s in info.shape[:2]):
+    raise ConfigError("model.levels", m.levels, f"at most {'1 + ' if m.arch == 'realnvp' else ''}the number "
+                      f"of times {info.shape[:2]} halves evenly")
 
 
 def layers(config, info):
@@ -92,7 +109,7 @@ def protocol(config, info):
     out["units"] = "nats per image of dequantised [0,1] data; bits_per_dim = (nats + D ln L) / (D ln 2)"
   kind = config.data.name.split("/", 1)[-1]
   if kind in toy2d.LOG_DENSITIES:
-    h, se = toy2d.entropy(kind)
+    h, se = toy2d.entropy(kind)     # cached: computed once per process
     out["kl_nats"] = "mean over test points of log p_data(x) - log p_model(x): KL(data || model)"
     out["data_entropy_nats"] = f"{h:.4f} +- {se:.4f} (Monte Carlo, 200 000 points)"
   return out

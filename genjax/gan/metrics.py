@@ -4,8 +4,8 @@ import numpy as np
 from genjax.data import toy2d
 
 # Mixture modes and component std of the toy sets the literature scores this way.
-MIXTURES = {"toy2d/8gaussians": (toy2d.eight_gaussians_modes, 0.04),
-            "toy2d/25gaussians": (toy2d.twenty_five_gaussians_modes, 0.05)}
+MIXTURES = {"toy2d/8gaussians": (toy2d.eight_gaussians_modes, toy2d.EIGHT_GAUSSIANS_STD),
+            "toy2d/25gaussians": (toy2d.twenty_five_gaussians_modes, toy2d.TWENTY_FIVE_GAUSSIANS_STD)}
 
 
 def mode_coverage(samples: np.ndarray, modes: np.ndarray, std: float, min_count: int = 20):

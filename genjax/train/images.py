@@ -27,6 +27,31 @@ def points_image(points: np.ndarray, size: int = 256, extent: float = 4.5) -> np
   return (img * 255).round().astype(np.uint8)[..., None]
 
 
+def grid_points(size: int = 256, extent: float = 4.5) -> np.ndarray:
+  """(size * size, 2) cell centres of [-extent, extent]^2, rows from top (y high) to bottom."""
+  c = (np.arange(size) + 0.5) / size * 2 * extent - extent
+  xx, yy = np.meshgrid(c, c[::-1])
+  return np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
+
+
+def density_image(log_density: np.ndarray, size: int = 256) -> np.ndarray:
+  """log p on grid_points -> (size, size, 1) uint8, linear in p: black at and above the
+  99.5th percentile of p over the grid (so a few narrow spikes do not wash the rest out),
+  white where p vanishes."""
+  p = np.exp(np.nan_to_num(np.asarray(log_density, np.float64), nan=-np.inf).reshape(size, size))
+  img = np.clip(p / max(np.quantile(p, 0.995), 1e-300), 0.0, 1.0)
+  return ((1.0 - img) * 255).round().astype(np.uint8)[..., None]
+
+
+def side_by_side(*panels: np.ndarray, pad: int = 4) -> np.ndarray:
+  """Pictures of equal height, left to right with white gaps."""
+  gap = np.full(panels[0].shape[:1] + (pad,) + panels[0].shape[2:], 255, np.uint8)
+  out = [panels[0]]
+  for panel in panels[1:]:
+    out += [gap, panel]
+  return np.concatenate(out, axis=1)
+
+
 def picture(samples: np.ndarray) -> np.ndarray:
   """Samples in [0, 1] (images) or raw 2-D points -> one uint8 picture."""
   if samples.ndim == 2:

@@ -148,6 +148,8 @@ ROWS = [
      "config.data.dequantize=False is invalid: expected True, with binarize='none' and scale='[0,1]'"),
     ("train-flow-with-more-levels-than-halvings", GLOW + ("--config.model.levels=3",), None, 2,
      "config.model.levels=3 is invalid: expected at most the number of times (28, 28) halves evenly"),
+    ("train-glow-on-2d-points", train_smoke("realnvp_toy2d") + ("--config.model.arch=glow",), None, 2,
+     "config.model.arch='glow' is invalid: expected nice, realnvp, spline, maf or iaf for vector data"),
     ("train-flow-negative-temperature", GLOW + ("--config.model.temperature=-1.0",), None, 2,
      "config.model.temperature=-1.0 is invalid: expected a positive number"),
     # train: workdirs that hold something else

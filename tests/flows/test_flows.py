@@ -4,6 +4,7 @@ integrates to 1; actnorm standardises its init batch; the LU 1x1 convolution's l
 the dense matrix's; the toy 2-D densities are the generators' own."""
 import dataclasses
 import math
+import types
 
 import jax
 import jax.numpy as jnp
@@ -11,11 +12,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from PIL import Image
+
 from genjax import data as gdata
+from genjax import evaluation
 from genjax.data import toy2d
 from genjax.flows import bijectors as bj
 from genjax.flows import flows, method as flow_method, splines
-from genjax.train import parallel, trainer
+from genjax.train import images, parallel, trainer
 from tests.conftest import embedded_smoke, load_config
 
 
@@ -173,7 +177,7 @@ def test_lu_1x1_convolutions_log_det_is_the_dense_matrixs_slogdet_per_position()
   w = bj.lu_weight(jnp.asarray(p), params["lower"], params["upper"], jnp.asarray(sign, jnp.float32), params["log_s"])
   z, log_det = layer.apply({"params": params}, x)
   np.testing.assert_allclose(z, jnp.einsum("bhwc,cd->bhwd", x, w), rtol=1e-5, atol=1e-5)
-  np.testing.assert_allclose(log_det, 15 * jnp.linalg.slogdet(w)[1], rtol=1e-5)
+  np.testing.assert_allclose(log_det, 15 * jnp.linalg.slogdet(w)[1], rtol=1e-5, atol=1e-5)
 
 
 def test_the_spline_is_the_identity_at_zero_parameters_and_outside_its_bound_and_monotone():
@@ -204,10 +208,59 @@ def test_toy2d_closed_form_densities_are_the_generators_own(name):
   keep = expected > 5
   chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
   assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-3, chi2
+  if name.endswith("gaussians"):   # well-separated modes: H = log K + log(2 pi e std^2), exactly enough
+    k, std = (8, toy2d.EIGHT_GAUSSIANS_STD) if name == "8gaussians" else (25, toy2d.TWENTY_FIVE_GAUSSIANS_STD)
+    h, se = toy2d.entropy(name)
+    assert abs(h - (math.log(k) + math.log(2 * math.pi * math.e * std ** 2))) < 4 * se
+
+
+def test_the_density_picture_draws_the_models_density_beside_the_datas_on_one_grid():
+  """A model whose log_density is the data's own closed form gives two identical panels
+  (same grid and scale); a model with one off-centre mode is drawn black at that mode (no
+  flip or transpose)."""
+  def picture(log_density, kind="8gaussians"):
+    stub = types.SimpleNamespace(
+        method=types.SimpleNamespace(log_density=lambda state, x: log_density(x)),
+        config=types.SimpleNamespace(data=types.SimpleNamespace(name=f"toy2d/{kind}")))
+    return evaluation.density_picture(stub, state=None)[..., 0]
+
+  same = picture(toy2d.LOG_DENSITIES["8gaussians"])
+  np.testing.assert_array_equal(same[:, :256], same[:, 260:])
+  mode = jnp.array([1.5, -2.5])
+  model = picture(lambda x: -((x - mode) ** 2).sum(1) / (2 * 0.1 ** 2))[:, :256]
+  rows, cols = np.nonzero(model == 0)
+  xy = np.stack([(cols + 0.5) / 256 * 9 - 4.5, 4.5 - (rows + 0.5) / 256 * 9], 1)
+  # the top 0.5% of the grid, a disc of radius ~0.36 centred on the mode
+  assert len(xy) > 0 and np.linalg.norm(xy - np.asarray(mode), axis=1).max() < 0.4
+  np.testing.assert_allclose(xy.mean(0), mode, atol=0.05)
+
+
+def test_an_image_flows_density_is_normalised_on_0_1_and_bounds_the_discrete_code_length():
+  """The image path (logit transform with its log-det, then a flow) on a 1x2 image with 4
+  levels per pixel: p integrates to 1 over [0, 1]^2; the method's bits_per_dim b is a code
+  length, P(levels) = E_u[2^(-D b)] over the dequantisation noise u, so these sum to 1 over
+  the 16 level pairs (a wrong D ln L term would scale the sum by a power of 4); and by Jensen
+  E_u[b] is at least the exact -log2 P(levels) / D."""
+  c = tiny_flow_config("nice")
+  c.model.logit_alpha = 1e-4
+  info = gdata.Info((1, 2, 1), 4, 0, ("train", "test"))
+  method = flow_method.build(c, info)
+  state = method.init(jax.random.PRNGKey(0), {"x": jnp.full((8, 1, 2, 1), 0.5)})
+  state = state.replace(params=perturbed(state.params, jax.random.PRNGKey(1), 0.3))
+  n = 400                                         # points per level per axis
+  u = (np.arange(4 * n) + 0.5) / (4 * n)
+  grid = np.stack(np.meshgrid(u, u, indexing="ij"), -1).reshape(-1, 1, 2, 1).astype(np.float32)
+  metrics = jax.jit(method.eval_step)(state, {"x": jnp.asarray(grid)}, None)
+  p = np.exp(-np.asarray(metrics["nll_nats"], np.float64))
+  assert abs(p.mean() - 1.0) < 2e-3                # the unit square's area is 1
+  bits = np.asarray(metrics["bits_per_dim"], np.float64).reshape(4, n, 4, n)
+  prob = (2.0 ** (-2 * bits)).mean((1, 3))         # P(levels) of each level pair
+  np.testing.assert_allclose(prob.sum(), 1.0, atol=2e-3)
+  assert np.all(bits.mean((1, 3)) >= -np.log2(prob) / 2 - 1e-6)
 
 
 CONFIGS = ["nice_mnist", "realnvp_mnist", "glow_mnist", "spline_flow_mnist", "maf_mnist",
-           "realnvp_toy2d", "maf_toy2d", "glow_cifar10"]
+           "realnvp_toy2d", "maf_toy2d", "spline_toy2d", "glow_cifar10"]
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -226,3 +279,12 @@ def test_smoke_config_trains_to_a_finite_density_and_writes_samples(name, tmp_pa
   else:
     assert np.isfinite(results["kl_nats"]) and results["kl_nats"] > 0
   assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == ["step_00000004.png"]
+  if not info.is_image:     # experiments.sample draws the model's density beside the data's
+    paths = evaluation.write_samples(str(tmp_path), 16, 0, str(tmp_path / "s"))
+    assert paths[-1] == str(tmp_path / "s_density.png")
+    picture = np.asarray(Image.open(paths[-1]))
+    kind = c.data.name.split("/", 1)[1]
+    data = images.density_image(np.asarray(toy2d.LOG_DENSITIES[kind](images.grid_points())))[..., 0]
+    assert picture.shape == (256, 516)
+    np.testing.assert_array_equal(picture[:, 260:], data)
+    assert picture[:, :256].min() < 50 and (picture[:, :256] != data).any()
