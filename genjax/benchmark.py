@@ -326,8 +326,31 @@ def plain_glow_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Di
                      b, steps, warmup, chunks)
 
 
+def plain_rbm_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+  """W5 as WORKLOADS.md writes it, no autograd: ph0, h0 ~ Bernoulli, v1 = p(v | h0), ph1,
+  then the SGD updates of W, b, c, in one jax.jit."""
+  x_all, lr = _plain_data(True), config.optim.lr
+  b, nb = config.batch_size, len(x_all) // config.batch_size
+  key = jax.random.PRNGKey(0)
+  params = {"W": 0.01 * jax.random.normal(key, (784, config.model.hidden)), "b": jnp.zeros(784),
+            "c": jnp.zeros(config.model.hidden)}
+
+  def step(params, opt_state, i):
+    v0 = jax.lax.dynamic_slice_in_dim(x_all, (i % nb) * b, b)
+    ph0 = jax.nn.sigmoid(v0 @ params["W"] + params["c"])
+    h0 = (jax.random.uniform(jax.random.fold_in(key, i), ph0.shape) < ph0).astype(jnp.float32)
+    v1 = jax.nn.sigmoid(h0 @ params["W"].T + params["b"])
+    ph1 = jax.nn.sigmoid(v1 @ params["W"] + params["c"])
+    params = {"W": params["W"] + lr / b * (v0.T @ ph0 - v1.T @ ph1),
+              "b": params["b"] + lr * (v0 - v1).mean(0), "c": params["c"] + lr * (ph0 - ph1).mean(0)}
+    return params, opt_state, ((v0 - v1) ** 2).sum(1).mean()
+
+  return _time_plain(jax.jit(step, donate_argnums=(0,)), params, (), b, steps, warmup, chunks)
+
+
 PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step,
-               "pixelcnn": plain_pixelcnn_step, "glow": plain_glow_step}
+               "pixelcnn": plain_pixelcnn_step, "glow": plain_glow_step,
+               "rbm_cd1": plain_rbm_step}
 
 
 def denormals_flushed() -> bool:

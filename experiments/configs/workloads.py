@@ -3,7 +3,7 @@
 `--config=experiments/configs/workloads.py:ae_mlp` trains W1's model for real; the
 benchmark binary times the same config on the `mnist_like` synthetic data.
 """
-from experiments.configs import autoencoder, autoregressive, flows, gan, vae
+from experiments.configs import autoencoder, autoregressive, flows, gan, rbm, vae
 
 
 def ae_mlp():
@@ -72,8 +72,21 @@ def glow():
   return c
 
 
+def rbm_cd1():
+  """W5: 784 x 500 Bernoulli-Bernoulli RBM, CD-1 from the batch with the reconstruction
+  probabilities v1 = p(v | h0) as the negative phase; plain SGD lr 0.01; batch 100; data u8 >= 128."""
+  c = rbm.get_config()
+  c.data.name, c.data.binarize = "mnist_like", "threshold"
+  c.model.hidden, c.model.persistent, c.model.cd_k, c.model.mean_field_visible = 500, False, 1, True
+  c.optim.name, c.optim.lr, c.optim.momentum, c.optim.schedule = "sgd", 0.01, 0.0, "constant"
+  c.batch_size = 100
+  c.num_steps = 2000
+  return c
+
+
 def get_config(arg="ae_mlp"):
-  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp, "gan_mlp": gan_mlp, "pixelcnn": pixelcnn, "glow": glow}
+  makers = {"ae_mlp": ae_mlp, "vae_mlp": vae_mlp, "gan_mlp": gan_mlp, "pixelcnn": pixelcnn, "glow": glow,
+            "rbm_cd1": rbm_cd1}
   if arg not in makers:
     raise ValueError(f"workload config {arg!r} is not defined yet: expected one of {', '.join(makers)}")
   return makers[arg]()

@@ -1,2 +1,4 @@
-"""Energy-based models. So far the RBM's pure functions (`rbm`): free energy, Gibbs sampling,
-CD/PCD gradients, exact log Z by enumeration and AIS; the trainer method comes next."""
+"""Energy-based models. So far the Bernoulli-Bernoulli RBM: its pure functions (`rbm`: free
+energy, Gibbs sampling, CD/PCD, exact log Z by enumeration, AIS) and its trainer method
+(`method`, registered as 'rbm')."""
+from genjax.energy import method  # noqa: F401  (registers the family)

@@ -71,6 +71,15 @@ def cd_loss(params, v_data, v_model):
   return free_energy(params, v_data).mean() - free_energy(params, v_model).mean()
 
 
+def cd_gradients(params, v_data, v_model):
+  """The gradient of cd_loss in closed form (dF/dW = -v' p(h|v), dF/db = -v, dF/dc = -p(h|v)):
+  the same numbers, without evaluating the softplus terms autodiff would (~20% of W5's step)."""
+  ph_data, ph_model = hidden_given_visible(params, v_data), hidden_given_visible(params, v_model)
+  n = v_data.shape[0]
+  return {"W": -(v_data.T @ ph_data - v_model.T @ ph_model) / n, "b": -(v_data - v_model).mean(0),
+          "c": -(ph_data - ph_model).mean(0)}
+
+
 def all_binary(n: int) -> np.ndarray:
   """Every 0/1 vector of length n, (2^n, n) float32."""
   return np.array(list(itertools.product([0.0, 1.0], repeat=n)), np.float32)

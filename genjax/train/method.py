@@ -113,7 +113,7 @@ _BUILDERS: Dict[str, Callable] = {}
 _DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.
 FAMILIES = ("genjax.autoencoder", "genjax.vae", "genjax.gan", "genjax.classifier",
-            "genjax.autoregressive", "genjax.flows")
+            "genjax.autoregressive", "genjax.flows", "genjax.energy")
 
 
 def register(name: str, defaults: Optional[Callable] = None):

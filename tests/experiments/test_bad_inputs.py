@@ -152,6 +152,11 @@ ROWS = [
      "config.model.arch='glow' is invalid: expected nice, realnvp, spline, maf or iaf for vector data"),
     ("train-flow-negative-temperature", GLOW + ("--config.model.temperature=-1.0",), None, 2,
      "config.model.temperature=-1.0 is invalid: expected a positive number"),
+    # train: RBM configs
+    ("train-rbm-on-grey-levels", train_smoke("rbm_binarized_mnist") + ("--config.data.name=mnist",), None, 2,
+     "config.data.binarize='none' is invalid: expected 'dynamic' or 'threshold' (a Bernoulli RBM needs binary data)"),
+    ("train-pcd-with-mean-field-chains", train_smoke("rbm_binarized_mnist") + ("--config.model.mean_field_visible=True",),
+     None, 2, "config.model.mean_field_visible=True is invalid: expected False with persistent=True"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),
