@@ -48,9 +48,9 @@ WORKLOADS = {
 }
 
 
-def check_family(name: str):
-  """Exits the workload early (InputError) when its family is not in genjax yet."""
-  w = WORKLOADS[name]
+def check_family(name: str, workloads=None):
+  """Exits the workload early (InputError) when its family is not in genjax (yet)."""
+  w = (workloads or WORKLOADS)[name]
   if w.family not in builders():
     raise InputError(f"workload {name} needs the '{w.family}' family, which genjax does not have yet")
 

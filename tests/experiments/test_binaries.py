@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import REPO
 
 ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
@@ -75,9 +77,19 @@ def test_benchmark_prints_one_json_line():
     assert key in out
   assert out["framework"] == "genjax" and out["first_loss"] > out["final_loss"]
 
-def test_benchmark_of_a_missing_family_exits_2():
-  r = run("experiments.benchmark", "--workload=rbm_cd1")
-  assert r.returncode == 2 and "needs the 'rbm' family" in r.stderr
+def test_benchmark_of_a_missing_family_is_one_line():
+  from genjax import benchmark
+  from genjax.errors import InputError
+  fake = {"w9": benchmark.Workload("no_such_family", 8, 1.0, 10)}
+  with pytest.raises(InputError, match="workload w9 needs the 'no_such_family' family"):
+    benchmark.check_family("w9", fake)
+
+
+def test_benchmark_runs_w5_beside_its_plain_step():
+  r = run("experiments.benchmark", "--workload=rbm_cd1", "--steps=20", "--warmup=1")
+  assert r.returncode == 0, r.stderr[-2000:]
+  out = json.loads(r.stdout.strip().splitlines()[-1])
+  assert out["workload"] == "rbm_cd1" and out["examples_per_sec"] > 0 and out["plain_jax_examples_per_sec"] > 0
 
 def test_benchmark_times_an_experiment_config():
   r = run("experiments.benchmark", f"--config={DIGITS}:smoke", "--steps=10", "--warmup=1")
