@@ -10,13 +10,14 @@ import math
 
 import jax
 import jax.numpy as jnp
+import optax
 from flax import struct
 from jax.sharding import PartitionSpec as P
 
 from genjax.energy import rbm
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, apply_gradients, global_draw, register
+from genjax.train.method import AXIS, Method, global_draw, register
 
 
 @struct.dataclass
@@ -99,8 +100,11 @@ def build(config, info) -> Method:
     start = state.chains if m.persistent else v
     v_model = negatives(state.params, start, rng, m)
     grads = rbm.cd_gradients(state.params, v, jax.lax.stop_gradient(v_model))
-    params, opt_state = apply_gradients(tx, state.params, state.opt_state, grads)
-    data_mean = state.data_mean + (jax.lax.pmean(v.mean(0), AXIS) - state.data_mean) / (state.step + 1)
+    # one all-reduce for the gradients and the batch's pixel means together
+    grads, batch_mean = jax.lax.pmean((grads, v.mean(0)), AXIS)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    data_mean = state.data_mean + (batch_mean - state.data_mean) / (state.step + 1)
     new = state.replace(step=state.step + 1, params=params, opt_state=opt_state, data_mean=data_mean,
                         chains=v_model if m.persistent else state.chains)
     # W5's monitor: the squared distance of the negatives to the data (for CD-1 with
