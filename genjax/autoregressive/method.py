@@ -42,9 +42,7 @@ def validate(config, info):
     raise ConfigError("model.head", m.head, "'logistic_mixture' for colour images")
   if m.arch in ("nade", "made") and channels != 1:
     raise ConfigError("model.arch", m.arch, "a convolutional or recurrent model for colour images")
-  for field in ("width", "depth", "bottleneck", "out_hidden", "components", "num_masks"):
-    if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 0):
-      raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  optim.validate_positive_ints("model", m, ("width", "depth", "bottleneck", "out_hidden", "components", "num_masks"))
   for field in ("kernel", "first_kernel"):
     if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 1 and m[field] % 2):
       raise ConfigError(f"model.{field}", m[field], "an odd kernel size >= 3")

@@ -124,6 +124,12 @@ LOG_DENSITIES = {
 }
 
 
+def density_kind(data_name: str):
+  """'rings' for the data set 'toy2d/rings' (any set with a closed-form density), else None."""
+  prefix, _, kind = data_name.partition("/")
+  return kind if prefix == "toy2d" and kind in LOG_DENSITIES else None
+
+
 @functools.lru_cache(maxsize=None)
 def entropy(name: str, n: int = 200_000, seed: int = 12345):
   """(H, its standard error) in nats: the Monte Carlo mean of -log p over n fresh points,

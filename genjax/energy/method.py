@@ -48,9 +48,7 @@ def validate(config, info):
                       "needs binary data), or a statically binarized data set")
   if config.data.scale != "[0,1]":
     raise ConfigError("data.scale", config.data.scale, "'[0,1]': visible units are 0/1")
-  for field in ("hidden", "cd_k", "chains", "ais_runs", "ais_betas", "sample_sweeps"):
-    if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 0):
-      raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  optim.validate_positive_ints("model", m, ("hidden", "cd_k", "chains", "ais_runs", "ais_betas", "sample_sweeps"))
   if m.persistent and m.mean_field_visible:
     raise ConfigError("model.mean_field_visible", True, "False with persistent=True: chains hold samples")
   if m.persistent and m.chains % jax.device_count():
@@ -63,11 +61,9 @@ def negatives(params, v, rng, m):
   whole global batch (or all chains), so 8 devices draw what 1 does."""
   uniform = lambda key, shape: global_draw(lambda k, n: jax.random.uniform(k, (n,) + shape[1:]), key, shape[0])
   for s in range(m.cd_k):
-    k_h, k_v = jax.random.split(jax.random.fold_in(rng, s))
-    p_h = rbm.hidden_given_visible(params, v)
-    h = (uniform(k_h, p_h.shape) < p_h).astype(v.dtype)
-    p_v = rbm.visible_given_hidden(params, h)
-    v = p_v if (m.mean_field_visible and s == m.cd_k - 1) else (uniform(k_v, p_v.shape) < p_v).astype(v.dtype)
+    last_mean_field = m.mean_field_visible and s == m.cd_k - 1
+    v, _ = rbm.gibbs_step(params, v, jax.random.fold_in(rng, s), mean_field_visible=last_mean_field,
+                          uniform=uniform)
   return v
 
 
@@ -112,8 +108,8 @@ def build(config, info) -> Method:
     return new, {"loss": ((v - v_model) ** 2).sum(-1).mean()}
 
   def estimates(state, rng):
-    p = jnp.clip(state.data_mean, 1e-3, 1 - 1e-3)
-    log_z, se = rbm.ais_log_z(state.params, jnp.log(p) - jnp.log1p(-p), rng, rbm.ais_betas(m.ais_betas), m.ais_runs)
+    log_z, se = rbm.ais_log_z(state.params, rbm.base_rate_bias(state.data_mean), rng,
+                              rbm.ais_betas(m.ais_betas), m.ais_runs)
     return {"log_z": log_z, "log_z_se": se}
 
   def eval_step(state, batch, rng):

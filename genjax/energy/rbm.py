@@ -18,9 +18,15 @@ import numpy as np
 def init(key, visible: int, hidden: int, data_mean=None, scale: float = 0.01):
   """Small random weights; visible biases log(p / (1 - p)) of the data's marginals (Hinton's
   practical guide), zero hidden biases."""
-  b = jnp.zeros(visible) if data_mean is None else jnp.log(jnp.clip(data_mean, 1e-3, 1 - 1e-3)) - jnp.log1p(
-      -jnp.clip(data_mean, 1e-3, 1 - 1e-3))
+  b = jnp.zeros(visible) if data_mean is None else base_rate_bias(data_mean)
   return {"W": scale * jax.random.normal(key, (visible, hidden)), "b": b, "c": jnp.zeros(hidden)}
+
+
+def base_rate_bias(data_mean):
+  """Visible biases logit(p) of independent units with the data's pixel means p (clipped to
+  [0.001, 0.999]): the base-rate model AIS starts from, and a visible-bias initialisation."""
+  p = jnp.clip(data_mean, 1e-3, 1 - 1e-3)
+  return jnp.log(p) - jnp.log1p(-p)
 
 
 def energy(params, v, h):
@@ -46,15 +52,19 @@ def visible_given_hidden(params, h, beta=1.0, base_bias=None):
   return jax.nn.sigmoid(logits)
 
 
-def bernoulli(key, p):
-  return (jax.random.uniform(key, p.shape) < p).astype(p.dtype)
+def bernoulli(key, p, uniform=jax.random.uniform):
+  """0/1 draws with probabilities p; `uniform(key, shape)` supplies the noise."""
+  return (uniform(key, p.shape) < p).astype(p.dtype)
 
 
-def gibbs_step(params, v, key, beta=1.0, base_bias=None):
-  """One block Gibbs sweep v -> h -> v'. Returns (v', h)."""
+def gibbs_step(params, v, key, beta=1.0, base_bias=None, mean_field_visible=False,
+               uniform=jax.random.uniform):
+  """One block Gibbs sweep v -> h -> v'. Returns (v', h); with mean_field_visible, v' is
+  p(v | h) itself instead of a draw from it (CD-1's reconstruction)."""
   k_h, k_v = jax.random.split(key)
-  h = bernoulli(k_h, hidden_given_visible(params, v, beta))
-  return bernoulli(k_v, visible_given_hidden(params, h, beta, base_bias)), h
+  h = bernoulli(k_h, hidden_given_visible(params, v, beta), uniform)
+  p_v = visible_given_hidden(params, h, beta, base_bias)
+  return (p_v if mean_field_visible else bernoulli(k_v, p_v, uniform)), h
 
 
 def gibbs_chain(params, v, key, k: int):

@@ -112,8 +112,8 @@ def density_picture(run, state, size: int = 256) -> np.ndarray:
   from genjax.data import toy2d
   grid, log_density = images.grid_points(size), jax.jit(run.method.log_density)
   log_p = np.concatenate([np.asarray(log_density(state, rows)) for rows in np.split(grid, size)])
-  kind = run.config.data.name.split("/", 1)[-1]
-  if kind in toy2d.LOG_DENSITIES:
+  kind = toy2d.density_kind(run.config.data.name)
+  if kind is not None:
     data = images.density_image(np.asarray(toy2d.LOG_DENSITIES[kind](grid)), size)
   else:
     data = images.points_image(run.splits["test"].x, size)

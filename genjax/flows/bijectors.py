@@ -190,11 +190,11 @@ def split(x, kind, parity):
 
 
 def merge(x_a, x_b, kind, parity):
-  a, b = partition(x_a.shape[-1] + x_b.shape[-1], kind, parity)
-  joined = jnp.concatenate([x_a, x_b], axis=-1)
+  """split's inverse."""
   if kind == "channel":
-    return joined if parity == 0 else jnp.concatenate([x_b, x_a], axis=-1)
-  return jnp.take(joined, np.argsort(np.concatenate([a, b])), axis=-1)
+    return jnp.concatenate([x_a, x_b] if parity == 0 else [x_b, x_a], axis=-1)
+  a, b = partition(x_a.shape[-1] + x_b.shape[-1], kind, parity)
+  return jnp.take(jnp.concatenate([x_a, x_b], axis=-1), np.argsort(np.concatenate([a, b])), axis=-1)
 
 
 def patches_3x3(x):

@@ -36,17 +36,11 @@ def defaults(c):
   c.model.temperature = 1.0    # sampling: z ~ N(0, T^2 I)
 
 
-def _positive_int(m, field):
-  if not (isinstance(m[field], int) and not isinstance(m[field], bool) and m[field] > 0):
-    raise ConfigError(f"model.{field}", m[field], "a positive integer")
-
-
 def validate(config, info):
   m, d = config.model, config.data
   if m.arch not in ARCHS:
     raise ConfigError("model.arch", m.arch, "one of " + ", ".join(ARCHS))
-  for field in ("width", "depth", "levels", "steps", "bins"):
-    _positive_int(m, field)
+  optim.validate_positive_ints("model", m, ("width", "depth", "levels", "steps", "bins"))
   if m.bins >= 1 / splines.MIN_BIN:
     raise ConfigError("model.bins", m.bins, f"fewer than {int(1 / splines.MIN_BIN)} (each bin keeps {splines.MIN_BIN} of the range)")
   for field in ("bound", "temperature"):
@@ -107,8 +101,8 @@ def protocol(config, info):
     out["preprocessing"] = (f"uniform dequantisation (x + u) / {info.num_levels}, then "
                             f"logit(alpha + (1 - 2 alpha) x) with alpha = {m.logit_alpha}, log-det counted")
     out["units"] = "nats per image of dequantised [0,1] data; bits_per_dim = (nats + D ln L) / (D ln 2)"
-  kind = config.data.name.split("/", 1)[-1]
-  if kind in toy2d.LOG_DENSITIES:
+  kind = toy2d.density_kind(config.data.name)
+  if kind is not None:
     h, se = toy2d.entropy(kind)     # cached: computed once per process
     out["kl_nats"] = "mean over test points of log p_data(x) - log p_model(x): KL(data || model)"
     out["data_entropy_nats"] = f"{h:.4f} +- {se:.4f} (Monte Carlo, 200 000 points)"
@@ -123,7 +117,8 @@ def build(config, info) -> Method:
   tx = optim.make(config.optim, config.num_steps)
   dims = math.prod(info.shape)
   dequant_nats = dims * math.log(info.num_levels) if info.num_levels else 0.0
-  data_log_density = toy2d.LOG_DENSITIES.get(config.data.name.split("/", 1)[-1])
+  kind = toy2d.density_kind(config.data.name)
+  data_log_density = toy2d.LOG_DENSITIES[kind] if kind is not None else None
 
   def log_density(state, x):
     return flows.log_prob(flow, state.params, x)

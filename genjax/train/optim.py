@@ -38,6 +38,13 @@ def learning_rate(cfg, num_steps: int):
   return cfg.lr
 
 
+def validate_positive_ints(section, cfg, fields):
+  """Each of cfg's `fields` a positive integer (booleans are not), named `section.field`."""
+  for field in fields:
+    if not (isinstance(cfg[field], int) and not isinstance(cfg[field], bool) and cfg[field] > 0):
+      raise ConfigError(f"{section}.{field}", cfg[field], "a positive integer")
+
+
 def validate_widths(field, widths, count=None):
   """Layer widths: a tuple of positive integers (of `count` entries if given)."""
   if (any(not (isinstance(w, int) and w > 0) for w in widths) or
