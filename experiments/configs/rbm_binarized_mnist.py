@@ -12,4 +12,4 @@ def get_config(arg=None):
   c = rbm.get_config(arg)
   c.model.persistent, c.model.cd_k = True, 1
   c.optim.name, c.optim.lr, c.optim.momentum, c.optim.schedule = "sgd", 0.005, 0.9, "cosine"
-  return base.budget(c, arg, 60_000, 1_000, 10_000, 20_000)
+  return base.budget(c, arg, 500_000, 5_000, 50_000, 100_000)

@@ -116,7 +116,8 @@ def to_unit_interval(x, cfg):
 def protocol(cfg, info: Info) -> Dict[str, object]:
   """The preprocessing facts a likelihood number depends on, for every report."""
   if info.binarization == "static":
-    binarization = "static (Larochelle & Murray 2011, fixed)"
+    binarization = ("static (Larochelle & Murray 2011, fixed)" if cfg.name == "binarized_mnist"
+                    else "none needed (binary by construction)")
   else:
     binarization = {"none": "none", "dynamic": "dynamic (resampled every step)",
                     "threshold": "threshold at 0.5 (fixed)"}[cfg.binarize]

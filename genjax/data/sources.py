@@ -69,6 +69,7 @@ INFOS: Dict[str, Info] = {
     "digits": Info((8, 8, 1), 17, 10, ("train", "test")),
     "mnist_like": Info((28, 28, 1), 256, 10, ("train", "test")),
     "cifar_like": Info((32, 32, 3), 256, 10, ("train", "test")),
+    "bars_and_stripes": Info((4, 4, 1), 2, 0, ("train", "test"), "static"),
     **{f"toy2d/{k}": Info((2,), 0, 0, ("train", "test")) for k in toy2d.SAMPLERS},
 }
 
@@ -217,6 +218,23 @@ def _cifar_like(cfg):
   return {"train": split(2560, 1), "test": split(512, 2)}
 
 
+def bars_and_stripes_patterns(side: int = 4) -> np.ndarray:
+  """The distinct bars-and-stripes images (MacKay 2003): every image whose rows are each all 0
+  or all 1 (stripes), or whose columns are (bars); 2 * 2^side - 2 of them, (N, side, side, 1)."""
+  codes = ((np.arange(2 ** side)[:, None] >> np.arange(side)) & 1).astype(np.uint8)
+  stripes = np.repeat(codes[:, :, None], side, axis=2)
+  patterns = np.unique(np.concatenate([stripes, stripes.transpose(0, 2, 1)]), axis=0)
+  return patterns[..., None]
+
+
+def _bars_and_stripes(cfg):
+  """Generated, nothing to read: 3 000 'train' and 1 000 'test' images drawn uniformly from the
+  30 distinct 4x4 bars-and-stripes patterns (so the data's entropy is log 30 nats)."""
+  patterns = bars_and_stripes_patterns()
+  draw = lambda n, seed: Split(patterns[np.random.default_rng(seed).integers(0, len(patterns), n)])
+  return {"train": draw(3000, 0), "test": draw(1000, 1)}
+
+
 def _binarized_mnist(cfg):
   npz = os.path.join(cfg.manual_dir, BINARIZED_MNIST_NPZ) if cfg.manual_dir else ""
   if npz and os.path.exists(npz):
@@ -303,4 +321,4 @@ def _hide_gpus_from_tensorflow():
 
 
 _LOADERS: Dict[str, Callable] = {"digits": _digits, "mnist_like": _mnist_like, "cifar_like": _cifar_like,
-                                 "binarized_mnist": _binarized_mnist}
+                                 "binarized_mnist": _binarized_mnist, "bars_and_stripes": _bars_and_stripes}

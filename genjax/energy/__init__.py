@@ -1,4 +1,4 @@
-"""Energy-based models. So far the Bernoulli-Bernoulli RBM: its pure functions (`rbm`: free
-energy, Gibbs sampling, CD/PCD, exact log Z by enumeration, AIS) and its trainer method
-(`method`, registered as 'rbm')."""
-from genjax.energy import method  # noqa: F401  (registers the family)
+"""Energy-based models: the fully visible Boltzmann machine (`boltzmann`: exact log Z, moments
+and gradients by enumeration, Gibbs sweeps; method 'bm') and the Bernoulli-Bernoulli RBM
+(`rbm`: free energy, Gibbs sampling, CD/PCD, exact log Z by enumeration, AIS; method 'rbm')."""
+from genjax.energy import bm_method, method  # noqa: F401  (registers the methods)

@@ -157,6 +157,8 @@ ROWS = [
      "config.data.binarize='none' is invalid: expected 'dynamic' or 'threshold' (a Bernoulli RBM needs binary data)"),
     ("train-pcd-with-mean-field-chains", train_smoke("rbm_binarized_mnist") + ("--config.model.mean_field_visible=True",),
      None, 2, "config.model.mean_field_visible=True is invalid: expected False with persistent=True"),
+    ("train-bm-on-64-units", train_smoke("bm_toy") + ("--config.data.name=digits", "--config.data.binarize=threshold"),
+     None, 2, "config.data.name='digits' is invalid: expected a data set of at most 20 binary values per example"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),

@@ -27,6 +27,8 @@ def tiny_family_config(name):
     optimiser.name = "sgd"
   if c.model.name == "gan":
     c.model.g_hidden, c.model.d_hidden = (8, 4), (4, 8)
+  if c.model.name == "bm":           # persistent chains split over the devices
+    c.model.gradient, c.model.chains = "pcd", 16
   if c.model.name == "classifier":   # dropout masks are drawn per device: off here
     c.model.widths, c.model.feature_dim, c.model.dropout = (4, 8), 8, 0.0
   return c
@@ -34,7 +36,7 @@ def tiny_family_config(name):
 
 @pytest.mark.parametrize("name", ["ae_conv_digits", "vae_digits", "dcgan_mnist", "gan_toy2d",
                                   "classifier_mnist", "made_binarized_mnist", "pixelcnn_binarized_mnist",
-                                  "glow_mnist", "rbm_binarized_mnist"])
+                                  "glow_mnist", "rbm_binarized_mnist", "bm_toy"])
 def test_every_family_trains_the_same_on_8_devices_as_on_1(name, tmp_path):
   """trainer.train end to end (the resident step, preprocessing noise, BatchNorm's
   synchronised statistics, per-device keys, Glow's actnorm initialised from the global
