@@ -17,7 +17,7 @@ from genjax.data import sources
 from genjax.energy import boltzmann
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, apply_gradients, global_draw, register
+from genjax.train.method import AXIS, Method, apply_gradients, global_uniform, register
 
 GRADIENTS = ("exact", "cd", "pcd")
 
@@ -69,9 +69,8 @@ def protocol(config):
 
 def negatives(params, x, rng, cd_k):
   """cd_k Gibbs sweeps from each row of x, with this device's rows of one global noise draw."""
-  uniform = lambda key, shape: global_draw(lambda k, n: jax.random.uniform(k, (n,) + shape[1:]), key, shape[0])
   for s in range(cd_k):
-    x = boltzmann.gibbs_sweep(params, x, jax.random.fold_in(rng, s), uniform)
+    x = boltzmann.gibbs_sweep(params, x, jax.random.fold_in(rng, s), global_uniform)
   return x
 
 

@@ -17,7 +17,7 @@ from jax.sharding import PartitionSpec as P
 from genjax.energy import rbm
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, global_draw, register
+from genjax.train.method import AXIS, Method, global_uniform, register
 
 
 @struct.dataclass
@@ -31,6 +31,11 @@ class RBMState:
 
 def defaults(c):
   c.model.hidden = 500
+  chain_defaults(c)
+
+
+def chain_defaults(c):
+  """The training and evaluation settings of an RBM (shared with each layer of a DBN)."""
   c.model.cd_k = 1                     # Gibbs sweeps per negative sample
   c.model.persistent = True            # PCD: negatives continue the chains in the state
   c.model.chains = 100                 # PCD: persistent chains (a multiple of the devices)
@@ -48,7 +53,13 @@ def validate(config, info):
                       "needs binary data), or a statically binarized data set")
   if config.data.scale != "[0,1]":
     raise ConfigError("data.scale", config.data.scale, "'[0,1]': visible units are 0/1")
-  optim.validate_positive_ints("model", m, ("hidden", "cd_k", "chains", "ais_runs", "ais_betas", "sample_sweeps"))
+  optim.validate_positive_ints("model", m, ("hidden",))
+  validate_chains(config)
+
+
+def validate_chains(config):
+  m = config.model
+  optim.validate_positive_ints("model", m, ("cd_k", "chains", "ais_runs", "ais_betas", "sample_sweeps"))
   if m.persistent and m.mean_field_visible:
     raise ConfigError("model.mean_field_visible", True, "False with persistent=True: chains hold samples")
   if m.persistent and m.chains % jax.device_count():
@@ -59,12 +70,40 @@ def validate(config, info):
 def negatives(params, v, rng, m):
   """k Gibbs sweeps from each row of v. The noise is this device's rows of one draw for the
   whole global batch (or all chains), so 8 devices draw what 1 does."""
-  uniform = lambda key, shape: global_draw(lambda k, n: jax.random.uniform(k, (n,) + shape[1:]), key, shape[0])
   for s in range(m.cd_k):
     last_mean_field = m.mean_field_visible and s == m.cd_k - 1
     v, _ = rbm.gibbs_step(params, v, jax.random.fold_in(rng, s), mean_field_visible=last_mean_field,
-                          uniform=uniform)
+                          uniform=global_uniform)
   return v
+
+
+def update(state, v, rng, m, tx):
+  """One CD / PCD step of the RBM in `state` (fields step, params, opt_state, chains,
+  data_mean) on this device's rows v of the global batch. Returns (state, metrics)."""
+  start = state.chains if m.persistent else v
+  v_model = negatives(state.params, start, rng, m)
+  grads = rbm.cd_gradients(state.params, v, jax.lax.stop_gradient(v_model))
+  # one all-reduce for the gradients and the batch's pixel means together
+  grads, batch_mean = jax.lax.pmean((grads, v.mean(0)), AXIS)
+  updates, opt_state = tx.update(grads, state.opt_state, state.params)
+  params = optax.apply_updates(state.params, updates)
+  data_mean = state.data_mean + (batch_mean - state.data_mean) / (state.step + 1)
+  new = state.replace(step=state.step + 1, params=params, opt_state=opt_state, data_mean=data_mean,
+                      chains=v_model if m.persistent else state.chains)
+  # W5's monitor: the squared distance of the negatives to the data (for CD-1 with
+  # mean-field visibles, the reconstruction error)
+  return new, {"loss": ((v - v_model) ** 2).sum(-1).mean()}
+
+
+def filter_tiles(w, shape, count=64):
+  """The first (up to) `count` hidden units' weights w[:, j] as images, each scaled to [0, 1],
+  on a square grid: (side, side, *shape)."""
+  k = min(w.shape[1], count)
+  side = math.ceil(math.sqrt(k))
+  w = w[:, :k].T
+  lo, hi = w.min(1, keepdims=True), w.max(1, keepdims=True)
+  tiles = jnp.concatenate([(w - lo) / (hi - lo + 1e-8), jnp.ones((side * side - k, w.shape[1]))])
+  return tiles.reshape((side, side) + tuple(shape))
 
 
 def protocol(config):
@@ -92,20 +131,7 @@ def build(config, info) -> Method:
                     chains=chains, data_mean=jnp.zeros(visible))
 
   def train_step(state, batch, rng):
-    v = batch["x"].reshape(batch["x"].shape[0], -1)
-    start = state.chains if m.persistent else v
-    v_model = negatives(state.params, start, rng, m)
-    grads = rbm.cd_gradients(state.params, v, jax.lax.stop_gradient(v_model))
-    # one all-reduce for the gradients and the batch's pixel means together
-    grads, batch_mean = jax.lax.pmean((grads, v.mean(0)), AXIS)
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
-    data_mean = state.data_mean + (batch_mean - state.data_mean) / (state.step + 1)
-    new = state.replace(step=state.step + 1, params=params, opt_state=opt_state, data_mean=data_mean,
-                        chains=v_model if m.persistent else state.chains)
-    # W5's monitor: the squared distance of the negatives to the data (for CD-1 with
-    # mean-field visibles, the reconstruction error)
-    return new, {"loss": ((v - v_model) ** 2).sum(-1).mean()}
+    return update(state, batch["x"].reshape(batch["x"].shape[0], -1), rng, m, tx)
 
   def estimates(state, rng):
     log_z, se = rbm.ais_log_z(state.params, rbm.base_rate_bias(state.data_mean), rng,
@@ -127,13 +153,7 @@ def build(config, info) -> Method:
     return rbm.visible_given_hidden(state.params, h).reshape((n,) + tuple(info.shape))
 
   def pictures(state, x, rng):
-    """The first (up to) 64 hidden units' weights as images, each scaled to [0, 1]."""
-    k = min(m.hidden, 64)
-    side = math.ceil(math.sqrt(k))
-    w = state.params["W"][:, :k].T
-    lo, hi = w.min(1, keepdims=True), w.max(1, keepdims=True)
-    tiles = jnp.concatenate([(w - lo) / (hi - lo + 1e-8), jnp.ones((side * side - k, visible))])
-    return {"filters": tiles.reshape((side, side) + tuple(info.shape))}
+    return {"filters": filter_tiles(state.params["W"], info.shape)}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample, pictures=pictures,
                 protocol=protocol(config), estimates=estimates,

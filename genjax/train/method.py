@@ -109,6 +109,11 @@ def global_normal(rng, shape):
   return global_draw(lambda key, n: jax.random.normal(key, (n,) + tuple(shape[1:])), rng, shape[0])
 
 
+def global_uniform(rng, shape):
+  """U[0, 1) draws of `shape`, this device's rows of the draw for the global batch."""
+  return global_draw(lambda key, n: jax.random.uniform(key, (n,) + tuple(shape[1:])), rng, shape[0])
+
+
 _BUILDERS: Dict[str, Callable] = {}
 _DEFAULTS: Dict[str, Callable] = {}
 # Modules imported on first lookup so that each family registers itself.

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from genjax.train.method import AXIS, Method, global_draw
+from genjax.train.method import AXIS, Method, global_uniform
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:
@@ -27,11 +27,6 @@ def state_specs(method: Method, state):
   if method.state_specs is None:
     return jax.tree.map(lambda _: P(), state)
   return method.state_specs(state)
-
-
-def global_uniform(key, shape):
-  """Uniform noise of `shape`: this device's rows of the draw for the global batch."""
-  return global_draw(lambda k, n: jax.random.uniform(k, (n,) + tuple(shape[1:])), key, shape[0])
 
 
 def model_batch(preprocess, batch, rng, uniform=global_uniform):

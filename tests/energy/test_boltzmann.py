@@ -4,7 +4,6 @@ finite differences of the exact log-likelihood, Gibbs samples against the exact 
 (chi-square, with a sampler that breaks detailed balance as the control), and the method in
 the trainer (exact, CD and PCD; bars and stripes)."""
 import itertools
-import math
 
 import jax
 import jax.numpy as jnp

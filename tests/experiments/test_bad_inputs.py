@@ -159,6 +159,8 @@ ROWS = [
      None, 2, "config.model.mean_field_visible=True is invalid: expected False with persistent=True"),
     ("train-bm-on-64-units", train_smoke("bm_toy") + ("--config.data.name=digits", "--config.data.binarize=threshold"),
      None, 2, "config.data.name='digits' is invalid: expected a data set of at most 20 binary values per example"),
+    ("train-dbn-with-more-stages-than-layers", train_smoke("dbn_binarized_mnist") + ("--config.model.hiddens=(16,)",),
+     None, 2, "config.model.hiddens=(16,) is invalid: expected at least 2 layers, one per stage"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),
