@@ -161,6 +161,8 @@ ROWS = [
      None, 2, "config.data.name='digits' is invalid: expected a data set of at most 20 binary values per example"),
     ("train-dbn-with-more-stages-than-layers", train_smoke("dbn_binarized_mnist") + ("--config.model.hiddens=(16,)",),
      None, 2, "config.model.hiddens=(16,) is invalid: expected at least 2 layers, one per stage"),
+    ("train-ebm-buffer-not-in-lanes", train_smoke("ebm_mnist") + ("--config.model.buffer_size=100",), None, 2,
+     "config.model.buffer_size=100 is invalid: expected a multiple of batch_size=16"),
     # train: workdirs that hold something else
     ("train-resume-with-another-model", TRAIN + ("--workdir=run", "--config.model.latents=3"), None, 2,
      "--workdir=run holds a run with config.model.latents=16, not 3"),
