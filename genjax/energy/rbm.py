@@ -127,6 +127,12 @@ def ais_log_weights(params, base_bias, key, betas, runs: int):
   independent chains from the base-rate model through inverse temperatures `betas`
   (increasing, 0 to 1), one Gibbs sweep per temperature. Returns the log importance weights
   (runs,), whose log-mean-exp estimates log Z - log Z_base."""
+  return ais_log_weight_trace(params, base_bias, key, betas, runs)[-1]
+
+
+def ais_log_weight_trace(params, base_bias, key, betas, runs: int):
+  """The AIS runs' log weights accumulated up to each temperature, (len(betas) - 1, runs):
+  row t estimates log Z_{betas[t+1]} - log Z_base (the diagnostics' traces)."""
   betas = jnp.asarray(betas, jnp.float32)
   k0, key = jax.random.split(key)
   v = bernoulli(k0, jnp.broadcast_to(jax.nn.sigmoid(base_bias), (runs, base_bias.shape[0])))
@@ -136,11 +142,11 @@ def ais_log_weights(params, base_bias, key, betas, runs: int):
     beta_prev, beta, k = inputs
     log_w = log_w + log_unnormalised(params, v, beta, base_bias) - log_unnormalised(params, v, beta_prev, base_bias)
     v, _ = gibbs_step(params, v, k, beta, base_bias)
-    return (v, log_w), None
+    return (v, log_w), log_w
 
   keys = jax.random.split(key, betas.shape[0] - 1)
-  (_, log_w), _ = jax.lax.scan(step, (v, jnp.zeros(runs)), (betas[:-1], betas[1:], keys))
-  return log_w
+  _, trace = jax.lax.scan(step, (v, jnp.zeros(runs)), (betas[:-1], betas[1:], keys))
+  return trace
 
 
 def ais_log_z(params, base_bias, key, betas, runs: int):
@@ -151,6 +157,12 @@ def ais_log_z(params, base_bias, key, betas, runs: int):
   w = jnp.exp(log_w - log_mean)                    # weights relative to their mean
   se = jnp.std(w) / math.sqrt(runs)
   return base_rate_log_z(base_bias, params["c"].shape[0]) + log_mean, se
+
+
+def effective_sample_size(log_w):
+  """(sum w)^2 / sum w^2 of importance weights given as logs: `runs` for equal weights, 1 when
+  one run carries all the weight."""
+  return jnp.exp(2 * jax.nn.logsumexp(log_w, -1) - jax.nn.logsumexp(2 * log_w, -1))
 
 
 def ais_betas(num: int = 14_500):

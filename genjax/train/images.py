@@ -52,6 +52,24 @@ def side_by_side(*panels: np.ndarray, pad: int = 4) -> np.ndarray:
   return np.concatenate(out, axis=1)
 
 
+def line_plot(xs: np.ndarray, ys: np.ndarray, height: int = 256, width: int = 512) -> np.ndarray:
+  """Lines y_i(x) (ys: (lines, len(xs))) drawn dark on white, the axes spanning the data's
+  ranges, with a grey line at y = 0 where it is in range: (height, width, 1) uint8. A plain
+  picture for diagnostics (no axis labels: the caller states the ranges)."""
+  xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+  (x0, x1), (y0, y1) = (xs.min(), xs.max()), (ys.min(), ys.max())
+  col = lambda x: np.clip(np.round((x - x0) / max(x1 - x0, 1e-12) * (width - 1)), 0, width - 1).astype(int)
+  row = lambda y: np.clip(np.round((y1 - y) / max(y1 - y0, 1e-12) * (height - 1)), 0, height - 1).astype(int)
+  ink = np.zeros((height, width))
+  if y0 <= 0.0 <= y1:
+    ink[row(0.0), :] = 0.3
+  dense = np.linspace(x0, x1, 8 * width)
+  for y in ys:
+    ink[row(np.interp(dense, xs, y)), col(dense)] += 1.0
+  img = 1.0 - np.clip(ink, 0.0, 1.0)
+  return (img * 255).round().astype(np.uint8)[..., None]
+
+
 def picture(samples: np.ndarray) -> np.ndarray:
   """Samples in [0, 1] (images) or raw 2-D points -> one uint8 picture."""
   if samples.ndim == 2:

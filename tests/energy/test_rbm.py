@@ -98,3 +98,27 @@ def test_ais_is_unbiased_in_z_and_its_standard_error_is_calibrated_over_repeats(
   error = log_z - exact
   assert abs(error.mean()) < 3 * error.std() / np.sqrt(40), (error.mean(), error.std())
   assert 0.6 < (error / se).std() < 1.6, (error / se).std()
+
+
+def test_ais_traces_estimate_every_intermediate_log_z():
+  """Row t of the trace is an AIS estimate of log Z_beta - log Z_base at beta = betas[t + 1],
+  whose exact value sums exp(log_unnormalised) over all 2^10 visible states."""
+  params = {"W": 0.8 * jax.random.normal(jax.random.PRNGKey(0), (10, 6)),
+            "b": jax.random.normal(jax.random.PRNGKey(1), (10,)), "c": jax.random.normal(jax.random.PRNGKey(2), (6,))}
+  base = rbm.base_rate_bias(jnp.linspace(0.2, 0.7, 10))
+  betas = rbm.ais_betas(300)
+  trace = rbm.ais_log_weight_trace(params, base, jax.random.PRNGKey(3), betas, 2_000)
+  log_z_base = rbm.base_rate_log_z(base, 6)
+  vs = jnp.asarray(rbm.all_binary(10))
+  for t in (10, 150, len(betas) - 2):
+    exact = jax.nn.logsumexp(rbm.log_unnormalised(params, vs, betas[t + 1], base)) - log_z_base
+    log_w = trace[t]
+    estimate = jax.nn.logsumexp(log_w) - np.log(log_w.shape[0])
+    w = np.exp(log_w - estimate)
+    se = float(np.std(w)) / np.sqrt(log_w.shape[0])
+    assert abs(float(estimate - exact)) < 4 * se + 1e-3, (t, float(estimate), float(exact), se)
+
+
+def test_effective_sample_size_of_equal_and_of_one_dominant_weight():
+  np.testing.assert_allclose(rbm.effective_sample_size(jnp.full(50, -3.0)), 50.0, rtol=1e-5)
+  np.testing.assert_allclose(rbm.effective_sample_size(jnp.array([0.0, -40.0, -40.0])), 1.0, rtol=1e-5)

@@ -208,6 +208,10 @@ ROWS = [
      "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
     ("benchmark-bad-config-value", ("experiments.benchmark", f"--config={DIGITS}:smoke", "--config.batch_size=0"),
      None, 2, "config.batch_size=0 is invalid"),
+    # ais
+    ("ais-of-an-autoencoder", ("experiments.ais", "--workdir=run"), None, 2,
+     "--workdir=run holds a 'autoencoder' run: expected an 'rbm' or 'dbn' run"),
+    ("ais-no-runs", ("experiments.ais", "--workdir=run", "--runs=0"), None, 2, "flag --runs=0"),
     # augment
     ("augment-bad-config-value", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=w",
                                   "--config.real=-5"), None, 2,
@@ -250,7 +254,7 @@ def results(tmp_path_factory):
 def test_the_table_covers_every_binary_with_at_least_40_rows():
   binaries = {argv[0] for _, argv, _, _, _ in ROWS}
   assert binaries == {"experiments.train", "experiments.evaluate", "experiments.sample",
-                      "experiments.benchmark", "experiments.augment"}
+                      "experiments.benchmark", "experiments.augment", "experiments.ais"}
   assert len(ROWS) >= 40 and len({r[0] for r in ROWS}) == len(ROWS)
 
 

@@ -1,0 +1,45 @@
+"""AIS diagnostics of a trained RBM (or a DBN stage's top RBM): writes a picture of the runs'
+log weights over the temperatures and prints one JSON line with log Z, its standard error and
+the effective sample size.
+
+python -m experiments.ais --workdir=DIR [--runs=100] [--temperatures=14500] [--seed=0] [--out=FILE.png]
+"""
+import json
+import os
+
+import jax
+from absl import flags
+
+from experiments import common
+from genjax.energy import diagnostics
+from genjax.errors import InputError
+from genjax.evaluation import check_output, restore
+from genjax.train import images, keys
+from genjax.train.trainer import load_config
+
+flags.DEFINE_string("workdir", None, "A directory written by experiments.train (for a DBN: a stage's).")
+flags.DEFINE_integer("runs", 100, "AIS runs.", lower_bound=1)
+flags.DEFINE_integer("temperatures", 14_500, "AIS inverse temperatures.", lower_bound=2)
+flags.DEFINE_integer("seed", 0, "AIS seed.", lower_bound=0)
+flags.DEFINE_string("out", "", "Output picture (default <workdir>/samples/ais_step<step>_seed<seed>.png).")
+flags.mark_flags_as_required(["workdir"])
+
+
+def main(argv):
+  del argv
+  f = flags.FLAGS
+  if f.out:
+    check_output(f.out[:-4] if f.out.endswith(".png") else f.out)
+  model = load_config(f.workdir).model.name
+  if model not in ("rbm", "dbn"):
+    raise InputError(f"--workdir={f.workdir} holds a '{model}' run: expected an 'rbm' or 'dbn' run")
+  run, step, state = restore(f.workdir)
+  key = keys.stream(jax.random.PRNGKey(f.seed), "estimates")
+  report, picture = diagnostics.ais_report(state.params, state.data_mean, key, f.temperatures, f.runs)
+  out = f.out or os.path.join(f.workdir, "samples", f"ais_step{step}_seed{f.seed}.png")
+  images.save_png(out, picture)
+  print(json.dumps({"workdir": f.workdir, "step": int(step), "picture": out, **report}))
+
+
+if __name__ == "__main__":
+  common.main(main)

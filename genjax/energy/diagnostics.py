@@ -1,0 +1,31 @@
+"""AIS diagnostics for a trained RBM (or a DBN's top RBM): the runs' log weights over the
+temperatures, relative to their log-mean-exp at each temperature, as a picture, with log Z,
+its standard error and the weights' effective sample size."""
+import math
+from typing import Dict, Tuple
+
+import jax
+import numpy as np
+
+from genjax.energy import rbm
+from genjax.train import images
+
+
+def ais_report(params, data_mean, key, num_betas: int, runs: int) -> Tuple[Dict[str, float], np.ndarray]:
+  """({log_z, log_z_se, effective_sample_size, ...}, picture): the picture plots each run's
+  log w accumulated up to the t-th temperature (x axis: t, from beta = 0 on the left to
+  beta = 1 on the right, so Salakhutdinov & Murray's dense steps near 1 fill most of it)
+  minus the runs' log-mean-exp at t (y axis, its range in the report). A spread that keeps
+  growing towards the right, or one run far above the rest (a small effective sample size),
+  says the schedule is too short for the estimate to be trusted."""
+  base_bias, betas = rbm.base_rate_bias(data_mean), rbm.ais_betas(num_betas)
+  trace = np.asarray(jax.jit(rbm.ais_log_weight_trace, static_argnums=4)(params, base_bias, key, betas, runs))
+  log_w = trace[-1]
+  log_mean = np.logaddexp.reduce(log_w) - math.log(runs)
+  w = np.exp(log_w - log_mean)
+  relative = trace - (np.logaddexp.reduce(trace, axis=1, keepdims=True) - math.log(runs))
+  report = {"log_z": float(rbm.base_rate_log_z(base_bias, params["c"].shape[0]) + log_mean),
+            "log_z_se": float(np.std(w) / math.sqrt(runs)),
+            "effective_sample_size": float(rbm.effective_sample_size(log_w)), "runs": runs,
+            "temperatures": num_betas, "relative_log_w_range": [float(relative.min()), float(relative.max())]}
+  return report, images.line_plot(np.arange(len(trace)), relative.T)
