@@ -101,12 +101,7 @@ def protocol(config, info):
     out["preprocessing"] = (f"uniform dequantisation (x + u) / {info.num_levels}, then "
                             f"logit(alpha + (1 - 2 alpha) x) with alpha = {m.logit_alpha}, log-det counted")
     out["units"] = "nats per image of dequantised [0,1] data; bits_per_dim = (nats + D ln L) / (D ln 2)"
-  kind = toy2d.density_kind(config.data.name)
-  if kind is not None:
-    h, se = toy2d.entropy(kind)     # cached: computed once per process
-    out["kl_nats"] = "mean over test points of log p_data(x) - log p_model(x): KL(data || model)"
-    out["data_entropy_nats"] = f"{h:.4f} +- {se:.4f} (Monte Carlo, 200 000 points)"
-  return out
+  return {**out, **toy2d.kl_protocol(config.data.name)}
 
 
 @register("flow", defaults=defaults)

@@ -36,7 +36,7 @@ def tiny_family_config(name):
 
 @pytest.mark.parametrize("name", ["ae_conv_digits", "vae_digits", "dcgan_mnist", "gan_toy2d",
                                   "classifier_mnist", "made_binarized_mnist", "pixelcnn_binarized_mnist",
-                                  "glow_mnist", "rbm_binarized_mnist", "bm_toy", "ebm_mnist"])
+                                  "glow_mnist", "rbm_binarized_mnist", "bm_toy", "ebm_mnist", "grbm_toy2d"])
 def test_every_family_trains_the_same_on_8_devices_as_on_1(name, tmp_path):
   """trainer.train end to end (the resident step, preprocessing noise, BatchNorm's
   synchronised statistics, per-device keys, Glow's actnorm initialised from the global
