@@ -15,6 +15,7 @@ from jax.sharding import PartitionSpec as P
 
 from genjax.data import sources
 from genjax.energy import boltzmann
+from genjax.energy.method import validate_binary_data
 from genjax.errors import ConfigError
 from genjax.train import optim
 from genjax.train.method import AXIS, Method, apply_gradients, global_uniform, register
@@ -40,11 +41,7 @@ def defaults(c):
 
 def validate(config, info):
   m, n = config.model, math.prod(info.shape)
-  if not (info.binarization == "static" or config.data.binarize != "none"):
-    raise ConfigError("data.binarize", config.data.binarize, "'dynamic' or 'threshold' (a Boltzmann "
-                      "machine's units are binary), or a binary data set")
-  if config.data.scale != "[0,1]":
-    raise ConfigError("data.scale", config.data.scale, "'[0,1]': units are 0/1")
+  validate_binary_data(config, info, "a Boltzmann machine")
   if n > boltzmann.MAX_UNITS:
     raise ConfigError("data.name", config.data.name, f"a data set of at most {boltzmann.MAX_UNITS} binary "
                       f"values per example (log Z enumerates 2^n states; this one has {n})")

@@ -38,11 +38,7 @@ def defaults(c):
 
 def validate(config, info):
   m = config.model
-  if not (info.binarization == "static" or config.data.binarize != "none"):
-    raise ConfigError("data.binarize", config.data.binarize, "'dynamic' or 'threshold' (a DBN's "
-                      "visible units are binary), or a statically binarized data set")
-  if config.data.scale != "[0,1]":
-    raise ConfigError("data.scale", config.data.scale, "'[0,1]': visible units are 0/1")
+  rbm_method.validate_binary_data(config, info, "a DBN")
   hiddens = tuple(m.hiddens)
   if not hiddens or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hiddens):
     raise ConfigError("model.hiddens", m.hiddens, "a tuple of positive layer widths, bottom first")

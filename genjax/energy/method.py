@@ -46,13 +46,18 @@ def chain_defaults(c):
   c.model.sample_sweeps = 1_000        # Gibbs sweeps from noise for samples
 
 
-def validate(config, info):
-  m = config.model
+def validate_binary_data(config, info, model: str):
+  """Binary visible units need binary data in {0, 1}."""
   if not (info.binarization == "static" or config.data.binarize != "none"):
-    raise ConfigError("data.binarize", config.data.binarize, "'dynamic' or 'threshold' (a Bernoulli RBM "
+    raise ConfigError("data.binarize", config.data.binarize, f"'dynamic' or 'threshold' ({model} "
                       "needs binary data), or a statically binarized data set")
   if config.data.scale != "[0,1]":
     raise ConfigError("data.scale", config.data.scale, "'[0,1]': visible units are 0/1")
+
+
+def validate(config, info):
+  m = config.model
+  validate_binary_data(config, info, "a Bernoulli RBM")
   optim.validate_positive_ints("model", m, ("hidden",))
   validate_chains(config)
 
