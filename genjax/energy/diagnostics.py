@@ -29,3 +29,16 @@ def ais_report(params, data_mean, key, num_betas: int, runs: int) -> Tuple[Dict[
             "effective_sample_size": float(rbm.effective_sample_size(log_w)), "runs": runs,
             "temperatures": num_betas, "relative_log_w_range": [float(relative.min()), float(relative.max())]}
   return report, images.line_plot(np.arange(len(trace)), relative.T)
+
+
+def raise_report(params, data_mean, v, log_z, key, num_betas: int) -> Dict[str, float]:
+  """RAISE beside AIS on the same test vectors v (B, V): the mean of -log w (one reverse run
+  per vector; in expectation above the annealed model's NLL, a conservative estimate) and of
+  F(v) + log Z (log Z by AIS), each with its standard error over the vectors."""
+  base_bias, betas = rbm.base_rate_bias(data_mean), rbm.ais_betas(num_betas)
+  log_w = np.asarray(jax.jit(rbm.raise_log_weights)(params, base_bias, v, key, betas), np.float64)
+  ais_nll = np.asarray(rbm.free_energy(params, v), np.float64) + log_z
+  n = len(log_w)
+  return {"raise_examples": n, "raise_nll_nats": float(-log_w.mean()),
+          "raise_nll_se": float(log_w.std() / math.sqrt(n)), "ais_nll_nats_same_examples": float(ais_nll.mean()),
+          "ais_nll_se_same_examples": float(ais_nll.std() / math.sqrt(n))}

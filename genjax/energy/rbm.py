@@ -159,6 +159,29 @@ def ais_log_z(params, base_bias, key, betas, runs: int):
   return base_rate_log_z(base_bias, params["c"].shape[0]) + log_mean, se
 
 
+def raise_log_weights(params, base_bias, v, key, betas):
+  """Reverse AIS, RAISE (Burda, Grosse & Salakhutdinov 2015), one run per row of v: from the
+  test vector v_K = v, block Gibbs sweeps at the temperatures from 1 down to 0 (each sweep
+  leaves its temperature's p_k(v) invariant and is reversible) to v_0, with the log weight
+  log p_0(v_0) + sum_k [log p*_k(v_k) - log p*_k(v_{k-1})]. Its expectation is q(v), the
+  density of the annealed forward model (base rate, then the sweeps upward), which needs no
+  log Z; log w is a stochastic lower bound on log q(v), so -log w errs on the high (the
+  conservative) side of the NLL, opposite to AIS's usual error. Returns (B,) log weights."""
+  betas = jnp.asarray(betas, jnp.float32)
+
+  def step(carry, inputs):
+    v, log_w = carry
+    beta, k = inputs
+    v_prev, _ = gibbs_step(params, v, k, beta, base_bias)
+    log_w = log_w + log_unnormalised(params, v, beta, base_bias) - log_unnormalised(params, v_prev, beta, base_bias)
+    return (v_prev, log_w), None
+
+  keys = jax.random.split(key, betas.shape[0] - 1)
+  (v0, log_w), _ = jax.lax.scan(step, (v, jnp.zeros(v.shape[0])), (betas[1:][::-1], keys))
+  log_p0 = (v0 * base_bias - jax.nn.softplus(base_bias)).sum(-1)
+  return log_w + log_p0
+
+
 def effective_sample_size(log_w):
   """(sum w)^2 / sum w^2 of importance weights given as logs: `runs` for equal weights, 1 when
   one run carries all the weight."""

@@ -59,30 +59,38 @@ def test_persistent_chains_resume_bitwise(tmp_path):
     np.testing.assert_array_equal(x, y)
 
 
-def test_ais_binary_reports_log_z_and_draws_the_traces(tmp_path):
-  """experiments.ais on a trained smoke RBM: one JSON line whose log Z is the same estimator's
-  (same key) as rbm.ais_log_z, and the traces' picture."""
+def test_ais_binary_reports_log_z_raise_and_draws_the_traces(tmp_path):
+  """experiments.ais on a smoke RBM trained on bars and stripes (static binary data): one JSON
+  line whose log Z, effective sample size and RAISE NLL are the library's estimators' with
+  the same keys, and the traces' picture."""
   import json
   import subprocess
   import sys
   from PIL import Image
+  from genjax import data as gdata
+  from genjax.energy import diagnostics
+  from genjax.train import keys
   from tests.conftest import REPO
   from tests.experiments.test_binaries import ENV
   c = embedded_smoke("rbm_binarized_mnist")
+  c.data.name, c.data.binarize = "bars_and_stripes", "none"
   trainer.train(c, str(tmp_path / "run"), mesh=parallel.make_mesh(jax.devices()[:1]))
   r = subprocess.run([sys.executable, "-m", "experiments.ais", f"--workdir={tmp_path / 'run'}", "--runs=8",
-                      "--temperatures=50", f"--out={tmp_path / 'ais.png'}"], cwd=REPO, env=ENV,
-                     capture_output=True, text=True, timeout=300)
+                      "--temperatures=50", "--raise_examples=32", f"--out={tmp_path / 'ais.png'}"], cwd=REPO,
+                     env=ENV, capture_output=True, text=True, timeout=300)
   assert r.returncode == 0, r.stderr[-2000:]
   out = json.loads(r.stdout.strip().splitlines()[-1])
   _, state = final_state(tmp_path / "run", c)
-  from genjax.train import keys
-  args = (state.params, rbm.base_rate_bias(state.data_mean), keys.stream(jax.random.PRNGKey(0), "estimates"),
-          rbm.ais_betas(50), 8)
+  key = keys.stream(jax.random.PRNGKey(0), "estimates")
+  args = (state.params, rbm.base_rate_bias(state.data_mean), key, rbm.ais_betas(50), 8)
   log_z, se = rbm.ais_log_z(*args)
   np.testing.assert_allclose(out["log_z"], log_z, rtol=1e-5)
   np.testing.assert_allclose(out["log_z_se"], se, rtol=1e-3, atol=1e-6)
   np.testing.assert_allclose(out["effective_sample_size"], rbm.effective_sample_size(rbm.ais_log_weights(*args)),
                              rtol=1e-4)
+  v = jnp.asarray(gdata.load(c.data)["test"].x[:32].reshape(32, 16), jnp.float32)
+  expected = diagnostics.raise_report(state.params, state.data_mean, v, out["log_z"], jax.random.fold_in(key, 1), 50)
+  for k in expected:
+    np.testing.assert_allclose(out[k], expected[k], rtol=1e-4, err_msg=k)
   picture = np.asarray(Image.open(tmp_path / "ais.png"))
   assert picture.shape == (256, 512) and (picture < 128).sum() > 8 * 50    # eight traces drawn
