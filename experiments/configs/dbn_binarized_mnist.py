@@ -1,6 +1,6 @@
 """A deep belief network 784-500-2000 on statically binarized MNIST (Hinton et al. 2006;
 Salakhutdinov & Murray 2008), trained greedily in two stages: stage 1 the bottom RBM (PCD-1,
-as rbm_binarized_mnist), stage 2 the top RBM on samples of its hidden units. Stage 2 reports
+rbm_binarized_mnist's recipe over 300 000 steps instead of 500 000), stage 2 the top RBM on samples of its hidden units. Stage 2 reports
 nll_bound_nats, minus the variational lower bound on log p(v), with the top RBM's log Z by
 AIS. Published: 86.22 nats (bound; CD-25 in both layers, Salakhutdinov & Murray 2008).
 

@@ -24,5 +24,6 @@ def get_config(arg=None):
   base.variant(c, arg)
   if arg == "smoke":
     c.model.widths, c.model.buffer_size, c.model.langevin_steps, c.model.sample_steps = (4, 8), 64, 2, 2
+    c.sample_chunk = 64
     c.num_samples = 4
   return base.budget(c, arg, 10_000, 200, 2_000, 5_000)

@@ -33,7 +33,7 @@ def energy(params, x):
 
 def states(n: int):
   """All 2^n binary states, (2^n, n) float32."""
-  return jnp.asarray(rbm.all_binary(n))
+  return rbm.binary_states(n)
 
 
 def log_z(params):

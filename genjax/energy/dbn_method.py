@@ -73,6 +73,9 @@ def build(config, info) -> Method:
   def init(rng, batch, previous=None):
     k_params, k_chains, k_up = jax.random.split(rng, 3)
     below = () if previous is None else tuple(previous.below) + (previous.params,)
+    if below and below[-1]["c"].shape[0] != inputs:
+      raise ConfigError(f"stages.stage{stage}.model.hiddens", tuple(m.hiddens), f"layer {stage - 1} of "
+                        f"{below[-1]['c'].shape[0]} units, as stage {stage - 1} trained it")
     v = dbn.up(below, batch["x"].reshape(batch["x"].shape[0], -1), k_up)
     x = v[-1] if below else batch["x"].reshape(batch["x"].shape[0], -1)
     params = rbm.init(k_params, inputs, m.hiddens[stage - 1], x.mean(0), m.init_scale)
@@ -103,13 +106,13 @@ def build(config, info) -> Method:
 
   def sample(state, rng, n, labels=None):
     """The top RBM's Gibbs chain from noise, then p(v | h_1) down the directed layers."""
-    k_start, k_sweeps, k_last, k_down = jax.random.split(rng, 4)
+    k_start, k_sweeps, k_last, k_top, k_down = jax.random.split(rng, 5)
     x = rbm.bernoulli(k_start, jnp.full((n, inputs), 0.5))
     sweep = lambda x, k: (rbm.gibbs_step(state.params, x, k)[0], None)
     x, _ = jax.lax.scan(sweep, x, jax.random.split(k_sweeps, m.sample_sweeps - 1))
     h = rbm.bernoulli(k_last, rbm.hidden_given_visible(state.params, x))
     p_top = rbm.visible_given_hidden(state.params, h)
-    v = dbn.down(state.below, rbm.bernoulli(k_down, p_top), k_down) if state.below else p_top
+    v = dbn.down(state.below, rbm.bernoulli(k_top, p_top), k_down) if state.below else p_top
     return v.reshape((n,) + tuple(info.shape))
 
   def pictures(state, x, rng):
@@ -118,6 +121,7 @@ def build(config, info) -> Method:
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample, pictures=pictures,
                 protocol=protocol(config), estimates=estimates,
-                state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(chains=P(AXIS)),
+                state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(
+                    chains=P(AXIS) if m.persistent else P()),
                 resumable_fields=("model.ais_runs", "model.ais_betas", "model.sample_sweeps",
                                   "model.bound_samples"))

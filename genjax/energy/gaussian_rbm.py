@@ -40,7 +40,7 @@ def free_energy(params, v):
 
 def log_z(params):
   """Exact log Z, enumerating the hidden units."""
-  hs = jnp.asarray(rbm.all_binary(params["c"].shape[0]))
+  hs = rbm.binary_states(params["c"].shape[0])
   means = params["b"] + hs @ params["W"].T
   terms = hs @ params["c"] + 0.5 * ((means ** 2 - params["b"] ** 2) * _precision(params)).sum(-1)
   return jax.nn.logsumexp(terms) + (params["log_s"] + 0.5 * math.log(2 * math.pi)).sum()

@@ -17,6 +17,7 @@ from genjax.train import optim
 from genjax.train.method import AXIS, Method, apply_gradients, global_normal, global_uniform, register
 
 MAX_HIDDEN = 20
+MAX_ENUMERATION = 2 ** 26      # floats of the (2^hidden, visible) array the exact log Z builds
 
 
 @struct.dataclass
@@ -41,8 +42,9 @@ def validate(config, info):
   if info.num_levels and not config.data.dequantize:
     raise ConfigError("data.dequantize", False, "True: a Gaussian-Bernoulli RBM is a density on real values")
   optim.validate_positive_ints("model", m, ("hidden", "cd_k", "chains", "sample_sweeps"))
-  if m.hidden > MAX_HIDDEN:
-    raise ConfigError("model.hidden", m.hidden, f"at most {MAX_HIDDEN} (log Z enumerates 2^hidden states)")
+  if m.hidden > MAX_HIDDEN or 2 ** m.hidden * math.prod(info.shape) > MAX_ENUMERATION:
+    raise ConfigError("model.hidden", m.hidden, f"at most {MAX_HIDDEN}, with 2^hidden x {math.prod(info.shape)} "
+                      f"visible values at most 2^26 (log Z enumerates the hidden states every step)")
   if m.persistent and m.chains % jax.device_count():
     raise ConfigError("model.chains", m.chains, f"a multiple of the {jax.device_count()} devices")
   optim.validate(config.optim)

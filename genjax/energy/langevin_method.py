@@ -5,9 +5,10 @@ train exactly as 1.
 
 There is no likelihood: evaluation reports the mean energy of the evaluation images, and the
 `sample_quality` evaluator scores samples (classifier FID, precision / recall) as for GANs.
-Samples are buffer entries (distinct ones, up to the buffer's size) refined by
-`model.sample_steps` more Langevin steps, as Du & Mordatch show theirs; `sample_init='noise'`
-starts from uniform noise instead.
+Samples are buffer entries refined by `model.sample_steps` more Langevin steps, as Du &
+Mordatch show theirs: distinct within one call of `sample` (`sample_chunk` samples, at most
+the buffer's size), each call a fresh draw (ebm_mnist draws its 10 000 evaluation samples in
+one call). `sample_init='noise'` starts from uniform noise instead.
 """
 import functools
 import math
@@ -55,18 +56,23 @@ def validate(config, info):
     raise ConfigError("data.scale", config.data.scale, "'[0,1]' with binarize='none': Langevin dynamics "
                       "moves continuous pixels in [0, 1]")
   optim.validate_positive_ints("model", m, ("buffer_size", "langevin_steps", "sample_steps"))
-  if not (m.widths and all(isinstance(w, int) and w > 0 for w in m.widths)):
+  if not m.widths:
     raise ConfigError("model.widths", m.widths, "a tuple of positive channel counts")
+  optim.validate_widths("model.widths", m.widths)
   if m.buffer_size % config.batch_size:
     raise ConfigError("model.buffer_size", m.buffer_size, f"a multiple of batch_size={config.batch_size} "
                       "(one buffer lane per row of the batch)")
-  if not 0.0 <= m.reinit <= 1.0:
+  number = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+  if not (number(m.reinit) and 0.0 <= m.reinit <= 1.0):
     raise ConfigError("model.reinit", m.reinit, "a probability in [0, 1]")
   for field in ("step_size", "noise", "alpha"):
-    if not (math.isfinite(m[field]) and m[field] >= 0):
+    if not (number(m[field]) and m[field] >= 0):
       raise ConfigError(f"model.{field}", m[field], "a finite non-negative number")
   if m.sample_init not in SAMPLE_INITS:
     raise ConfigError("model.sample_init", m.sample_init, "one of " + ", ".join(SAMPLE_INITS))
+  if m.sample_init == "buffer" and config.sample_chunk > m.buffer_size:
+    raise ConfigError("sample_chunk", config.sample_chunk, f"at most model.buffer_size={m.buffer_size}: one "
+                      "call's samples are distinct buffer entries")
   optim.validate(config.optim)
 
 

@@ -162,5 +162,6 @@ def build(config, info) -> Method:
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample, pictures=pictures,
                 protocol=protocol(config), estimates=estimates,
-                state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(chains=P(AXIS)),
+                state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(
+                    chains=P(AXIS) if m.persistent else P()),
                 resumable_fields=("model.ais_runs", "model.ais_betas", "model.sample_sweeps"))

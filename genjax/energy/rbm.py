@@ -90,6 +90,12 @@ def cd_gradients(params, v_data, v_model):
           "c": -(ph_data - ph_model).mean(0)}
 
 
+def binary_states(n: int):
+  """Every 0/1 vector of length n, (2^n, n) float32, in all_binary's order, computed on device
+  (not a constant embedded in the compiled program)."""
+  return ((jnp.arange(2 ** n)[:, None] >> jnp.arange(n - 1, -1, -1)) & 1).astype(jnp.float32)
+
+
 def all_binary(n: int) -> np.ndarray:
   """Every 0/1 vector of length n, (2^n, n) float32."""
   return np.array(list(itertools.product([0.0, 1.0], repeat=n)), np.float32)

@@ -44,7 +44,7 @@ def smoke(num_steps=4):
   return c
 
 
-def test_samples_are_distinct_buffer_entries_then_langevin(tmp_path):
+def test_samples_are_distinct_buffer_entries(tmp_path):
   """With no Langevin movement (step 0, noise 0) the samples are buffer entries, all different."""
   c = smoke()
   trainer.train(c, str(tmp_path), mesh=parallel.make_mesh(jax.devices()[:1]))
