@@ -40,8 +40,8 @@ def defaults(c):
   c.model.buffer_size = 10_240        # replay buffer images (a multiple of batch_size)
   c.model.reinit = 0.05               # probability a negative restarts from uniform noise
   c.model.langevin_steps = 20         # Langevin steps per negative
-  c.model.step_size = 1.0             # Langevin: x -= step_size * dE/dx ...
-  c.model.noise = 0.01                # ... + noise * N(0, 1)
+  c.model.step_size = 10.0            # Langevin: x -= step_size * dE/dx ... (Du & Mordatch's)
+  c.model.noise = 0.005               # ... + noise * N(0, 1)
   c.model.alpha = 1.0                 # weight of the energy-magnitude regulariser
   c.model.sample_init = "buffer"      # samples start from distinct buffer entries, or 'noise'
   c.model.sample_steps = 20           # Langevin steps from there
