@@ -12,7 +12,7 @@ def get_config(arg=None):
   base.variant(c, arg)
   if arg == "smoke":
     c.model.hiddens, c.model.chains = (16, 12), 16
-    c.model.ais_runs, c.model.ais_betas, c.model.sample_sweeps, c.model.bound_samples = 16, 200, 20, 2
+    c.model.ais_runs, c.model.ais_betas, c.model.sample_sweeps, c.model.bound_samples = 8, 50, 5, 2
     c.num_samples = 4
     c.stages.stage1 = {"num_steps": 4}
     c.stages.stage2 = {"num_steps": 4}

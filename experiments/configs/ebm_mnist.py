@@ -24,7 +24,7 @@ def get_config(arg=None):
   c.evals.quality.classifier = "runs/classifier_mnist"
   base.variant(c, arg)
   if arg == "smoke":
-    c.model.widths, c.model.buffer_size, c.model.langevin_steps, c.model.sample_steps = (4, 8), 64, 2, 2
+    c.model.widths, c.model.buffer_size, c.model.langevin_steps, c.model.sample_steps = (4,), 64, 1, 1
     c.sample_chunk = 64
     c.num_samples = 4
   return base.budget(c, arg, 15_000, 250, 2_500, 5_000)
