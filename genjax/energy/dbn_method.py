@@ -91,10 +91,6 @@ def build(config, info) -> Method:
     k_up, k_step = jax.random.split(rng)
     return rbm_method.update(state, top_inputs(state, batch, k_up), k_step, m, tx)
 
-  def estimates(state, rng):
-    log_z, se = rbm.ais_log_z(state.params, rbm.base_rate_bias(state.data_mean), rng,
-                              rbm.ais_betas(m.ais_betas), m.ais_runs)
-    return {"log_z": log_z, "log_z_se": se}
 
   def eval_step(state, batch, rng):
     v, log_z = batch["x"].reshape(batch["x"].shape[0], -1), batch["estimates"]["log_z"]
@@ -120,7 +116,7 @@ def build(config, info) -> Method:
     return {"filters": rbm_method.filter_tiles(bottom["W"], info.shape)}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample, pictures=pictures,
-                protocol=protocol(config), estimates=estimates,
+                protocol=protocol(config), estimates=lambda state, rng: rbm_method.ais_estimates(state, rng, m),
                 state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(
                     chains=P(AXIS) if m.persistent else P()),
                 resumable_fields=("model.ais_runs", "model.ais_betas", "model.sample_sweeps",

@@ -100,6 +100,14 @@ def update(state, v, rng, m, tx):
   return new, {"loss": ((v - v_model) ** 2).sum(-1).mean()}
 
 
+def ais_estimates(state, rng, m):
+  """Once per evaluation: log Z of the RBM in `state` by AIS from the base-rate model of its
+  inputs' running mean, and its standard error."""
+  log_z, se = rbm.ais_log_z(state.params, rbm.base_rate_bias(state.data_mean), rng,
+                            rbm.ais_betas(m.ais_betas), m.ais_runs)
+  return {"log_z": log_z, "log_z_se": se}
+
+
 def filter_tiles(w, shape, count=64):
   """The first (up to) `count` hidden units' weights w[:, j] as images, each scaled to [0, 1],
   on a square grid: (side, side, *shape)."""
@@ -138,10 +146,6 @@ def build(config, info) -> Method:
   def train_step(state, batch, rng):
     return update(state, batch["x"].reshape(batch["x"].shape[0], -1), rng, m, tx)
 
-  def estimates(state, rng):
-    log_z, se = rbm.ais_log_z(state.params, rbm.base_rate_bias(state.data_mean), rng,
-                              rbm.ais_betas(m.ais_betas), m.ais_runs)
-    return {"log_z": log_z, "log_z_se": se}
 
   def eval_step(state, batch, rng):
     v = batch["x"].reshape(batch["x"].shape[0], -1)
@@ -161,7 +165,7 @@ def build(config, info) -> Method:
     return {"filters": filter_tiles(state.params["W"], info.shape)}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample, pictures=pictures,
-                protocol=protocol(config), estimates=estimates,
+                protocol=protocol(config), estimates=lambda state, rng: ais_estimates(state, rng, m),
                 state_specs=lambda s: jax.tree.map(lambda _: P(), s).replace(
                     chains=P(AXIS) if m.persistent else P()),
                 resumable_fields=("model.ais_runs", "model.ais_betas", "model.sample_sweeps"))
