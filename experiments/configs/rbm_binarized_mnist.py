@@ -1,6 +1,6 @@
 """RBM, 500 hidden units, persistent CD-1 (Tieleman 2008) with 100 chains, on statically
 binarized MNIST; test NLL by AIS (100 runs, 14 500 temperatures). SGD 0.005 with momentum 0.9
-and cosine decay over 500 000 steps of 100 (1 000 epochs; ~20 minutes here). Published: 86.34
+and cosine decay over 500 000 steps of 100 (1 000 epochs; 24 minutes here). Published: 86.34
 nats (500 hidden, CD-25, Salakhutdinov & Murray 2008). The validation NLL fell 125.6, 115.2,
 103.3, 92.6, 88.6 at steps 100k-500k: most of the gain comes as the learning rate decays
 (a 60 000-step run of the same recipe reached 93.9).

@@ -2,7 +2,7 @@
 double loop and the independent-units closed form, the exact gradient against autodiff and
 finite differences of the exact log-likelihood, Gibbs samples against the exact distribution
 (chi-square, with a sampler that breaks detailed balance as the control), and the method in
-the trainer (exact, CD and PCD; bars and stripes)."""
+the trainer (exact and PCD gradients; bars and stripes)."""
 import itertools
 
 import jax
