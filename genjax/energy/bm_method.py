@@ -15,7 +15,7 @@ from jax.sharding import PartitionSpec as P
 
 from genjax.data import sources
 from genjax.energy import boltzmann
-from genjax.energy.method import validate_binary_data
+from genjax.energy.method import validate_binary_data, validate_chain_split
 from genjax.errors import ConfigError
 from genjax.train import optim
 from genjax.train.method import AXIS, Method, apply_gradients, global_uniform, register
@@ -48,8 +48,7 @@ def validate(config, info):
   if m.gradient not in GRADIENTS:
     raise ConfigError("model.gradient", m.gradient, "one of " + ", ".join(GRADIENTS))
   optim.validate_positive_ints("model", m, ("cd_k", "chains", "sample_sweeps"))
-  if m.gradient == "pcd" and m.chains % jax.device_count():
-    raise ConfigError("model.chains", m.chains, f"a multiple of the {jax.device_count()} devices")
+  validate_chain_split(m.chains, m.gradient == "pcd")
   optim.validate(config.optim)
 
 

@@ -62,6 +62,12 @@ def protocol(config):
   return out
 
 
+def top_inputs(below, batch, rng, uniform):
+  """The top RBM's inputs: the batch's pixels drawn up through the frozen layers `below`."""
+  v = batch["x"].reshape(batch["x"].shape[0], -1)
+  return dbn.up(below, v, rng, uniform)[-1] if below else v
+
+
 @register("dbn", defaults=defaults)
 def build(config, info) -> Method:
   validate(config, info)
@@ -76,20 +82,15 @@ def build(config, info) -> Method:
     if below and below[-1]["c"].shape[0] != inputs:
       raise ConfigError(f"stages.stage{stage}.model.hiddens", tuple(m.hiddens), f"layer {stage - 1} of "
                         f"{below[-1]['c'].shape[0]} units, as stage {stage - 1} trained it")
-    v = dbn.up(below, batch["x"].reshape(batch["x"].shape[0], -1), k_up)
-    x = v[-1] if below else batch["x"].reshape(batch["x"].shape[0], -1)
+    x = top_inputs(below, batch, k_up, jax.random.uniform)
     params = rbm.init(k_params, inputs, m.hiddens[stage - 1], x.mean(0), m.init_scale)
     chains = rbm.bernoulli(k_chains, jnp.broadcast_to(x.mean(0), (m.chains, inputs)))
     return DBNState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                     chains=chains, data_mean=jnp.zeros(inputs), below=below)
 
-  def top_inputs(state, batch, rng):
-    v = batch["x"].reshape(batch["x"].shape[0], -1)
-    return dbn.up(state.below, v, rng, global_uniform)[-1] if state.below else v
-
   def train_step(state, batch, rng):
     k_up, k_step = jax.random.split(rng)
-    return rbm_method.update(state, top_inputs(state, batch, k_up), k_step, m, tx)
+    return rbm_method.update(state, top_inputs(state.below, batch, k_up, global_uniform), k_step, m, tx)
 
 
   def eval_step(state, batch, rng):

@@ -20,13 +20,10 @@ def ais_report(params, data_mean, key, num_betas: int, runs: int) -> Tuple[Dict[
   says the schedule is too short for the estimate to be trusted."""
   base_bias, betas = rbm.base_rate_bias(data_mean), rbm.ais_betas(num_betas)
   trace = np.asarray(jax.jit(rbm.ais_log_weight_trace, static_argnums=4)(params, base_bias, key, betas, runs))
-  log_w = trace[-1]
-  log_mean = np.logaddexp.reduce(log_w) - math.log(runs)
-  w = np.exp(log_w - log_mean)
+  log_z, se = rbm.log_z_from_weights(trace[-1], base_bias, params["c"].shape[0])
   relative = trace - (np.logaddexp.reduce(trace, axis=1, keepdims=True) - math.log(runs))
-  report = {"log_z": float(rbm.base_rate_log_z(base_bias, params["c"].shape[0]) + log_mean),
-            "log_z_se": float(np.std(w) / math.sqrt(runs)),
-            "effective_sample_size": float(rbm.effective_sample_size(log_w)), "runs": runs,
+  report = {"log_z": float(log_z), "log_z_se": float(se),
+            "effective_sample_size": float(rbm.effective_sample_size(trace[-1])), "runs": runs,
             "temperatures": num_betas, "relative_log_w_range": [float(relative.min()), float(relative.max())]}
   return report, images.line_plot(np.arange(len(trace)), relative.T)
 

@@ -12,6 +12,7 @@ from jax.sharding import PartitionSpec as P
 
 from genjax.data import toy2d
 from genjax.energy import gaussian_rbm as grbm
+from genjax.energy.method import validate_chain_split
 from genjax.errors import ConfigError
 from genjax.train import optim
 from genjax.train.method import AXIS, Method, apply_gradients, global_normal, global_uniform, register
@@ -45,8 +46,7 @@ def validate(config, info):
   if m.hidden > MAX_HIDDEN or 2 ** m.hidden * math.prod(info.shape) > MAX_ENUMERATION:
     raise ConfigError("model.hidden", m.hidden, f"at most {MAX_HIDDEN}, with 2^hidden x {math.prod(info.shape)} "
                       f"visible values at most 2^26 (log Z enumerates the hidden states every step)")
-  if m.persistent and m.chains % jax.device_count():
-    raise ConfigError("model.chains", m.chains, f"a multiple of the {jax.device_count()} devices")
+  validate_chain_split(m.chains, m.persistent)
   optim.validate(config.optim)
 
 

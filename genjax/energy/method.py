@@ -67,9 +67,14 @@ def validate_chains(config):
   optim.validate_positive_ints("model", m, ("cd_k", "chains", "ais_runs", "ais_betas", "sample_sweeps"))
   if m.persistent and m.mean_field_visible:
     raise ConfigError("model.mean_field_visible", True, "False with persistent=True: chains hold samples")
-  if m.persistent and m.chains % jax.device_count():
-    raise ConfigError("model.chains", m.chains, f"a multiple of the {jax.device_count()} devices")
+  validate_chain_split(m.chains, m.persistent)
   optim.validate(config.optim)
+
+
+def validate_chain_split(chains: int, split: bool):
+  """Persistent chains split over the devices need a multiple of the devices."""
+  if split and chains % jax.device_count():
+    raise ConfigError("model.chains", chains, f"a multiple of the {jax.device_count()} devices")
 
 
 def negatives(params, v, rng, m):

@@ -156,13 +156,16 @@ def ais_log_weight_trace(params, base_bias, key, betas, runs: int):
 
 
 def ais_log_z(params, base_bias, key, betas, runs: int):
-  """(log Z estimate, its standard error): log Z_base + log mean w; the standard error of
-  log mean w by the delta method, std(w) / (mean(w) sqrt(runs))."""
-  log_w = ais_log_weights(params, base_bias, key, betas, runs)
-  log_mean = jax.nn.logsumexp(log_w) - math.log(runs)
+  """(log Z estimate, its standard error) from `runs` AIS runs (see log_z_from_weights)."""
+  return log_z_from_weights(ais_log_weights(params, base_bias, key, betas, runs), base_bias, params["c"].shape[0])
+
+
+def log_z_from_weights(log_w, base_bias, hidden: int):
+  """(log Z_base + log mean w, the standard error of log mean w by the delta method,
+  std(w) / (mean(w) sqrt(runs))) from AIS log weights (runs,)."""
+  log_mean = jax.nn.logsumexp(log_w) - math.log(log_w.shape[0])
   w = jnp.exp(log_w - log_mean)                    # weights relative to their mean
-  se = jnp.std(w) / math.sqrt(runs)
-  return base_rate_log_z(base_bias, params["c"].shape[0]) + log_mean, se
+  return base_rate_log_z(base_bias, hidden) + log_mean, jnp.std(w) / math.sqrt(log_w.shape[0])
 
 
 def raise_log_weights(params, base_bias, v, key, betas):
