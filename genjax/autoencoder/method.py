@@ -15,7 +15,7 @@ from genjax.autoencoder.modules import ConvAutoencoder, MLPAutoencoder
 from genjax.distributions import bernoulli_log_prob
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, register
+from genjax.train.method import AXIS, Method, pmean, register
 
 ARCHS = {"mlp": MLPAutoencoder, "conv": ConvAutoencoder}
 LOSSES = ("bce", "mse")
@@ -97,8 +97,8 @@ def build(config, info) -> Method:
   def train_step(state, batch, rng):
     (loss, z), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch["x"])
     params, opt_state = optim.apply_gradients(tx, state.params, state.opt_state, grads)
-    mean = jax.lax.pmean(z.mean(0), AXIS)
-    cov = jax.lax.pmean((z - mean).T @ (z - mean) / z.shape[0], AXIS)
+    mean = pmean(z.mean(0))
+    cov = pmean((z - mean).T @ (z - mean) / z.shape[0])
     code_mean = CODE_MOMENTUM * state.code_mean + (1 - CODE_MOMENTUM) * mean
     code_cov = CODE_MOMENTUM * state.code_cov + (1 - CODE_MOMENTUM) * cov
     new = state.replace(step=state.step + 1, params=params, opt_state=opt_state,

@@ -18,7 +18,7 @@ from genjax.energy import boltzmann
 from genjax.energy.method import validate_binary_data, validate_chain_split
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, apply_gradients, global_uniform, register
+from genjax.train.method import AXIS, Method, apply_gradients, global_uniform, pmean, register
 
 GRADIENTS = ("exact", "cd", "pcd")
 
@@ -86,12 +86,12 @@ def build(config, info) -> Method:
 
   def train_step(state, batch, rng):
     x = batch["x"].reshape(batch["x"].shape[0], -1)
-    data = jax.lax.pmean(boltzmann.moments(state.params, x), AXIS)
+    data = pmean(boltzmann.moments(state.params, x))
     if m.gradient == "exact":
       negative, chains = boltzmann.model_moments(state.params), state.chains
     else:
       chains = negatives(state.params, state.chains if m.gradient == "pcd" else x, rng, m.cd_k)
-      negative = jax.lax.pmean(boltzmann.moments(state.params, chains), AXIS)
+      negative = pmean(boltzmann.moments(state.params, chains))
       chains = chains if m.gradient == "pcd" else state.chains
     grads = boltzmann.nll_gradients(data, negative)
     params, opt_state = apply_gradients(tx, state.params, state.opt_state, grads)

@@ -17,7 +17,7 @@ from jax.sharding import PartitionSpec as P
 from genjax.energy import rbm
 from genjax.errors import ConfigError
 from genjax.train import optim
-from genjax.train.method import AXIS, Method, global_uniform, register
+from genjax.train.method import AXIS, Method, global_uniform, pmean, register
 
 
 @struct.dataclass
@@ -94,7 +94,7 @@ def update(state, v, rng, m, tx):
   v_model = negatives(state.params, start, rng, m)
   grads = rbm.cd_gradients(state.params, v, jax.lax.stop_gradient(v_model))
   # one all-reduce for the gradients and the batch's pixel means together
-  grads, batch_mean = jax.lax.pmean((grads, v.mean(0)), AXIS)
+  grads, batch_mean = pmean((grads, v.mean(0)))
   updates, opt_state = tx.update(grads, state.opt_state, state.params)
   params = optax.apply_updates(state.params, updates)
   data_mean = state.data_mean + (batch_mean - state.data_mean) / (state.step + 1)

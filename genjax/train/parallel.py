@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from genjax.train.method import AXIS, Method, global_uniform
+from genjax.train.method import AXIS, Method, global_uniform, pmean, psum
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:
@@ -47,7 +47,7 @@ def per_device_train_step(method: Method, preprocess):
   def step(state, batch, rng):
     rng_data, rng_model = jax.random.split(rng)
     state, metrics = method.train_step(state, model_batch(preprocess, batch, rng_data), rng_model)
-    return state, jax.lax.pmean(metrics, AXIS)
+    return state, pmean(metrics)
   return step
 
 
@@ -60,7 +60,7 @@ def per_device_eval_step(method: Method, preprocess):
     batch = dict(model_batch(preprocess, batch, rng_data), estimates=estimates)
     per_example = method.eval_step(state, batch, rng_model)
     sums = {k: jnp.sum(v * mask) for k, v in per_example.items()}
-    return jax.lax.psum(sums, AXIS), jax.lax.psum(jnp.sum(mask), AXIS)
+    return psum(sums), psum(jnp.sum(mask))
   return step
 
 
