@@ -55,9 +55,12 @@ def check_family(name: str, workloads=None):
     raise InputError(f"workload {name} needs the '{w.family}' family, which genjax does not have yet")
 
 
-def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
-                sequential: bool = True) -> Dict[str, object]:
-  """Times `steps` training steps of `config` through the trainer's compiled step."""
+def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequential: bool = True,
+                beside=None) -> Dict[str, object]:
+  """Times `steps` training steps of `config` through the trainer's compiled step. `beside`:
+  a plain step (a `_Timer` from PLAIN_STEPS) timed chunk by chunk in turn with the library's,
+  so both see the same machine (this one's speed drifts by 20 % within a minute); its report
+  comes back under 'beside'."""
   mesh = make_mesh()
   info = trainer.validate(config, mesh.size)
   split = gdata.load(config.data)[config.data.train_split]
@@ -80,32 +83,47 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5,
   state, loss = step(state, np.int32(0))
   first_loss = float(loss)
   compile_s = time.perf_counter() - t
-  for i in range(1, warmup + 1):
-    state, _ = step(state, np.int32(i))
-  jax.block_until_ready(state)   # the warm-up steps are dispatched asynchronously
-  report = _timed_chunks(step, state, config.batch_size, steps, chunks, first=warmup + 1)
-  return {**report, "batch": config.batch_size, "first_loss": first_loss, "compile_s": compile_s,
-          "devices": mesh.size, "backend": jax.default_backend(),
-          "peak_memory_bytes": _peak_memory()}
+  timers = {"genjax": _Timer(step, state, warmup), "beside": beside}
+  reports = _timed_chunks({k: v for k, v in timers.items() if v is not None}, config.batch_size,
+                          steps, chunks)
+  return {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
+          "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),
+          "peak_memory_bytes": _peak_memory(), **({"beside": reports["beside"]} if beside else {})}
 
 
-def _timed_chunks(step, carry, batch, steps, chunks, first):
-  """Runs `carry, loss = step(carry, i)` for i = first, first + 1, ... in `chunks` chunks of
-  steps // chunks, each timed up to block_until_ready. final_loss: the last chunk's mean."""
-  per_chunk, i, chunk_s = max(steps // chunks, 1), first, []
-  for _ in range(chunks):
-    losses = []
-    t = time.perf_counter()
-    for _ in range(per_chunk):
-      carry, loss = step(carry, np.int32(i))
+class _Timer:
+  """A compiled step `carry, loss = step(carry, i)` after its warm-up steps 1..warmup (step 0,
+  the compiling one, already run); `chunk(n)` runs and times the next n steps."""
+
+  def __init__(self, step, carry, warmup: int):
+    for i in range(1, warmup + 1):
+      carry, _ = step(carry, np.int32(i))
+    jax.block_until_ready(carry)   # the warm-up steps are dispatched asynchronously
+    self.step, self.carry, self.i, self.losses = step, carry, warmup + 1, []
+
+  def chunk(self, n: int) -> float:
+    losses, t = [], time.perf_counter()
+    for _ in range(n):
+      self.carry, loss = self.step(self.carry, np.int32(self.i))
       losses.append(loss)
-      i += 1
-    jax.block_until_ready(carry)
-    chunk_s.append(time.perf_counter() - t)
+      self.i += 1
+    jax.block_until_ready(self.carry)
+    self.losses = losses
+    return time.perf_counter() - t
+
+
+def _timed_chunks(timers: Dict[str, _Timer], batch, steps, chunks) -> Dict[str, Dict[str, object]]:
+  """`chunks` chunks of steps // chunks steps of each timer, one chunk of each in turn.
+  Per timer: examples/s over all chunks, each chunk's, and final_loss (the last chunk's mean)."""
+  per_chunk = max(steps // chunks, 1)
+  seconds = {name: [] for name in timers}
+  for _ in range(chunks):
+    for name, timer in timers.items():
+      seconds[name].append(timer.chunk(per_chunk))
   examples = per_chunk * batch
-  return {"examples_per_sec": chunks * examples / sum(chunk_s), "steps": chunks * per_chunk,
-          "final_loss": float(np.mean(jax.device_get(losses))),
-          "chunk_eps": [round(examples / s) for s in chunk_s]}
+  return {name: {"examples_per_sec": chunks * examples / sum(s), "steps": chunks * per_chunk,
+                 "final_loss": float(np.mean(jax.device_get(timers[name].losses))),
+                 "chunk_eps": [round(examples / c) for c in s]} for name, s in seconds.items()}
 
 
 def _peak_memory() -> Optional[int]:
@@ -113,15 +131,12 @@ def _peak_memory() -> Optional[int]:
   return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
 
 
-def _time_plain(step, params, opt_state, batch, steps, warmup, chunks):
-  """Times a hand-written `params, opt_state, loss = step(params, opt_state, i)`."""
+def _time_plain(step, params, opt_state, warmup):
+  """A hand-written `params, opt_state, loss = step(params, opt_state, i)`, compiled and warmed
+  up, as a `_Timer` to be timed beside the library's step."""
   carry_step = lambda carry, i: (lambda p, o, loss: ((p, o), loss))(*step(*carry, i))
-  carry = (params, opt_state)
-  for i in range(warmup + 1):
-    carry, _ = carry_step(carry, np.int32(i))
-  jax.block_until_ready(carry)
-  report = _timed_chunks(carry_step, carry, batch, steps, chunks, first=warmup + 1)
-  return {k: report[k] for k in ("examples_per_sec", "final_loss")}
+  carry, _ = carry_step((params, opt_state), np.int32(0))
+  return _Timer(carry_step, carry, warmup)
 
 
 def _plain_data(threshold: bool):
@@ -129,7 +144,7 @@ def _plain_data(threshold: bool):
   return jnp.asarray(u8 >= 128, jnp.float32) if threshold else jnp.asarray(u8, jnp.float32) / 255.0
 
 
-def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_ae_step(config, warmup: int = 20) -> "_Timer":
   """The hand-written reference for W1: one jax.jit step, float data resident on device,
   the batch cut with dynamic_slice inside the step. Same module, loss and optimiser."""
   from genjax.autoencoder import MLPAutoencoder, reconstruction_loss
@@ -146,11 +161,10 @@ def plain_ae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
-                     b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params), warmup)
 
 
-def plain_vae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_vae_step(config, warmup: int = 20) -> "_Timer":
   """The hand-written reference for W3: the VAE's ELBO step in one jax.jit, W3's maths
   written out (reparameterisation, Bernoulli log-likelihood, analytic KL)."""
   from genjax.distributions import bernoulli_log_prob, gaussian_kl_to_standard
@@ -175,11 +189,10 @@ def plain_vae_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
-                     b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params), warmup)
 
 
-def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_gan_step(config, warmup: int = 20) -> "_Timer":
   """The hand-written reference for W2: D update on [real; G(z)] then G update with fresh z,
   non-saturating losses, two Adams, one jax.jit."""
   from genjax.distributions import softplus
@@ -211,10 +224,10 @@ def plain_gan_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
     gu, opt_g = tx.update(gg, opt["g"], params["g"])
     return {"g": optax.apply_updates(params["g"], gu), "d": d_params}, {"g": opt_g, "d": opt_d}, dl
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, opt, b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, opt, warmup)
 
 
-def plain_pixelcnn_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_pixelcnn_step(config, warmup: int = 20) -> "_Timer":
   """The straightforward JAX W4 a user would write: dense k x k kernels times their 0/1 masks
   (WORKLOADS.md's `conv(x, W * M) + b`), 1x1 layers as Dense, one jax.jit."""
   from genjax.distributions import bernoulli_log_prob
@@ -247,8 +260,7 @@ def plain_pixelcnn_step(config, steps: int, warmup: int = 20, chunks: int = 5) -
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
-                     b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params), warmup)
 
 
 class _PlainGlowStep(nn.Module):
@@ -304,7 +316,7 @@ class _PlainGlow(nn.Module):
     return -0.5 * (z ** 2).sum(1) - 0.5 * np.log(2 * np.pi) * z.shape[1] + log_det
 
 
-def plain_glow_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_glow_step(config, warmup: int = 20) -> "_Timer":
   """The straightforward JAX Glow a user would write for the glow workload, one jax.jit."""
   m = config.model
   assert m.depth == 1, "the plain Glow's conditioner is 3x3, one 1x1, 3x3 (model.depth=1)"
@@ -322,11 +334,10 @@ def plain_glow_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Di
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
 
-  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params),
-                     b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0, 1)), params, tx.init(params), warmup)
 
 
-def plain_rbm_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dict[str, float]:
+def plain_rbm_step(config, warmup: int = 20) -> "_Timer":
   """W5 as WORKLOADS.md writes it, no autograd: ph0, h0 ~ Bernoulli, v1 = p(v | h0), ph1,
   then the SGD updates of W, b, c, in one jax.jit."""
   x_all, lr = _plain_data(True), config.optim.lr
@@ -345,7 +356,7 @@ def plain_rbm_step(config, steps: int, warmup: int = 20, chunks: int = 5) -> Dic
               "b": params["b"] + lr * (v0 - v1).mean(0), "c": params["c"] + lr * (ph0 - ph1).mean(0)}
     return params, opt_state, ((v0 - v1) ** 2).sum(1).mean()
 
-  return _time_plain(jax.jit(step, donate_argnums=(0,)), params, (), b, steps, warmup, chunks)
+  return _time_plain(jax.jit(step, donate_argnums=(0,)), params, (), warmup)
 
 
 PLAIN_STEPS = {"ae_mlp": plain_ae_step, "vae_mlp": plain_vae_step, "gan_mlp": plain_gan_step,
