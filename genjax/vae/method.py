@@ -131,8 +131,12 @@ def build(config, info) -> Method:
     if m.objective == "iwae":
       bound = objectives.iwae(model(params), x, rng, m.k, eps=eps.transpose(1, 0, 2))
       return -bound.mean(), {"loss": -bound.mean()}
-    bound, log_px_z, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl, eps=eps[:, 0])
-    return -bound.mean(), {"loss": -bound.mean(), "log_px_z": log_px_z.mean(), "kl": kl.mean()}
+    bound, _, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl, eps=eps[:, 0])
+    # log p(x|z)'s mean from the bound's and the KL's (bound = log p(x|z) - beta kl): a third
+    # output reduced from the (B, D) likelihood terms kept XLA's CPU backend from fusing them
+    # into their sum (~6 % of W3's step)
+    loss, kl = -bound.mean(), kl.mean()
+    return loss, {"loss": loss, "log_px_z": m.beta * kl - loss, "kl": kl}
 
   def train_step(state, batch, rng):
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params, batch["x"], rng)

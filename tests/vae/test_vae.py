@@ -50,3 +50,35 @@ def test_bad_vae_config_is_one_line(tmp_path, field, value, message):
   with pytest.raises(ConfigError) as e:
     trainer.train(c, str(tmp_path))
   assert message in str(e.value)
+
+
+def test_training_metrics_are_the_steps_likelihood_and_kl_terms():
+  """The step reports log p(x|z) and KL of its own draw (log p(x|z) is derived from the
+  bound and the KL): both equal the terms computed directly from the pre-step parameters,
+  with beta != 1 so a wrong weight shows."""
+  import jax
+  from genjax import data as gdata
+  from genjax.train import parallel
+  from genjax.vae import method as vae_method, objectives
+  c = load_config("vae_digits")
+  c.model.beta = 2.0
+  mesh = parallel.make_mesh(jax.devices()[:1])
+  info = trainer.validate(c, mesh.size)
+  pre = gdata.make_preprocess(c.data, info)
+  batches = gdata.Batches(gdata.load(c.data)["train"], c.batch_size, c.seed)
+  compiled = parallel.Compiled(trainer.build_method(c, info), pre, mesh, batches(0), batches.steps_per_epoch)
+  state = compiled.init(jax.random.PRNGKey(0), batches(0))
+  params = jax.device_get(state.params)
+  key = jax.random.PRNGKey(3)
+  _, metrics = compiled.train_step(state, compiled.put_batch(batches(0)), key, np.int32(0))
+
+  rng_data, rng_model = jax.random.split(jax.random.fold_in(key, 0))
+  x = pre(batches(0)["x"], rng_data, jax.random.uniform)
+  encoder, decoder = vae_method.networks(c, info)
+  log_prob, _ = vae_method.make_likelihood(c, info)
+  model = objectives.Model(encode=lambda x: encoder.apply({"params": params["encoder"]}, x),
+                           log_likelihood=lambda z, x: log_prob(decoder.apply({"params": params["decoder"]}, z), x))
+  eps = jax.random.normal(rng_model, (x.shape[0], c.model.latents))
+  _, log_px_z, kl = objectives.elbo(model, x, None, c.model.beta, eps=eps)
+  np.testing.assert_allclose(float(metrics["log_px_z"]), float(log_px_z.mean()), rtol=1e-4)
+  np.testing.assert_allclose(float(metrics["kl"]), float(kl.mean()), rtol=1e-4)
