@@ -1,0 +1,31 @@
+"""Compresses binary images (.npy/.npz of uint8 0/1, the model's shape) with a trained
+Bernoulli VAE by bits-back coding (BB-ANS) into a .gjz file, and prints one JSON line
+(size, bits/dim, images/s).
+
+python -m experiments.compress --workdir=runs/vae_bmnist --input=images.npy --output=images.gjz
+"""
+import json
+
+from absl import flags
+
+from experiments import common
+from genjax.compression import files
+
+flags.DEFINE_string("workdir", None, "A VAE run written by experiments.train.")
+flags.DEFINE_string("input", None, "A .npy (or one-array .npz) of uint8 images of 0 and 1.")
+flags.DEFINE_string("output", None, "The .gjz file to write.")
+flags.DEFINE_integer("lanes", 10, "Parallel chains of images (each costs one 64-bit head).", lower_bound=1)
+flags.DEFINE_integer("latent_bits", 8, "Buckets per latent coordinate: 2^latent_bits.", lower_bound=1,
+                     upper_bound=16)
+flags.DEFINE_integer("seed", 0, "Seed of the words the first images borrow.", lower_bound=0)
+flags.mark_flags_as_required(["workdir", "input", "output"])
+
+
+def main(argv):
+  del argv
+  f = flags.FLAGS
+  print(json.dumps(files.compress(f.workdir, f.input, f.output, f.lanes, f.latent_bits, f.seed)))
+
+
+if __name__ == "__main__":
+  common.main(main)

@@ -1,0 +1,168 @@
+"""Compressed files (.gjz): images coded with a trained run's model, and back.
+
+Layout: b'GJZ1', a 4-byte little-endian header length, the header (JSON), then the rANS
+message as little-endian uint32 words. The header names the model (its checkpoint step and
+the sha256 of the state's bytes), the codec and its settings, the images' dtype and shape,
+and the sha256 of the payload and of the images: a different model, a truncated or a
+corrupted file is refused in one line, and a decode that does not reproduce the images'
+checksum (a model computing other floats, e.g. on another backend) is refused rather than
+written.
+"""
+import hashlib
+import io
+import json
+import os
+import struct
+import time
+from typing import Dict
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from genjax import data as gdata
+from genjax.compression import ans, bbans
+from genjax.errors import InputError
+from genjax.train import checkpoint
+from genjax.train.restore import restore
+from genjax.train.trainer import load_config
+from genjax.train.workdir import atomic_write, check_creatable
+
+MAGIC = b"GJZ1"
+
+
+def check_model(workdir: str):
+  """The run's config and data Info, if its model is one these files can code with."""
+  config = load_config(workdir)
+  if config.model.name != "vae" or config.model.get("likelihood") != "bernoulli":
+    raise InputError(f"--workdir={workdir} holds a '{config.model.name}' model: expected a VAE "
+                     "with a Bernoulli likelihood (bits-back coding of binary images)")
+  return config, gdata.info(config.data.name)
+
+
+def vae_codec(run, state, lanes: int, latent_bits: int, **precisions) -> bbans.Codec:
+  """BB-ANS with a restored Bernoulli VAE: its encoder's q(z|x) and decoder's p(x|z), each
+  one jitted call on (lanes, ...) so the encoder and the decoder compute the same floats."""
+  from genjax.vae import method as vae_method
+  config, info = run.config, run.info
+  encoder, decoder = vae_method.networks(config, info)
+  params = jax.device_get(state.params)
+  shape = (lanes,) + tuple(info.shape)
+  encode = jax.jit(lambda x: encoder.apply({"params": params["encoder"]}, x))
+  decode = jax.jit(lambda z: jax.nn.sigmoid(decoder.apply({"params": params["decoder"]}, z)))
+
+  def posterior(x):
+    mean, log_var = encode(jnp.asarray(x.reshape(shape), jnp.float32))
+    return np.asarray(mean), np.asarray(jnp.exp(0.5 * log_var))
+
+  return bbans.Codec(posterior, lambda z: np.asarray(decode(jnp.asarray(z))), latent_bits=latent_bits,
+                     **precisions)
+
+
+def read_images(path: str, shape) -> np.ndarray:
+  """The uint8 images of a .npy (or a .npz holding one array), as (n, *shape); the model's
+  data is binary, so the values must be 0 or 1."""
+  if not os.path.isfile(path):
+    raise InputError(f"--input={path} does not exist: expected a .npy or .npz of uint8 images")
+  try:
+    data = np.load(path, allow_pickle=False)
+    if isinstance(data, np.lib.npyio.NpzFile):
+      if len(data.files) != 1:
+        raise InputError(f"--input={path} holds {len(data.files)} arrays: expected one array of images")
+      data = data[data.files[0]]
+  except (ValueError, OSError) as e:
+    raise InputError(f"--input={path} is not a readable .npy/.npz ({e})") from None
+  shape = tuple(shape)
+  if data.dtype != np.uint8 or data.ndim < 2 or (data.shape[1:] != shape and data.shape[1:] + (1,) != shape):
+    raise InputError(f"--input={path} holds {data.dtype} {data.shape}: expected uint8 images (n, "
+                     f"{', '.join(map(str, shape))})")
+  if data.size and data.max() > 1:
+    raise InputError(f"--input={path} has values up to {data.max()}: expected binary images of 0 and 1")
+  return data
+
+
+def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent_bits: int = 8,
+             seed: int = 0) -> Dict[str, object]:
+  """Codes the images of `input_path` with the run's model into `output`; returns the
+  rate and throughput."""
+  if lanes < 1 or not 1 <= latent_bits <= 16:
+    raise InputError(f"--lanes={lanes} --latent_bits={latent_bits}: expected lanes >= 1 and 1-16 bits")
+  _, info = check_model(workdir)
+  images = read_images(input_path, info.shape)
+  check_creatable(output, f"--output={output}")
+  run, step, state = restore(workdir)
+  codec = vae_codec(run, state, lanes, latent_bits)
+  n, d = len(images), int(np.prod(run.info.shape))
+  flat = np.zeros((-(-n // lanes) * lanes, d), bool)       # the last lanes padded with blank images
+  flat[:n] = images.reshape(n, d)
+  t = time.perf_counter()
+  message = ans.empty(lanes, seed)
+  bbans.encode_chain(message, flat, codec)
+  seconds = time.perf_counter() - t
+  payload = ans.to_words(message).astype("<u4").tobytes()
+  header = {"codec": "bbans-vae", "model": {"step": int(step), "sha256": checkpoint.digest(state)},
+            "lanes": lanes, "latent_bits": latent_bits, "latents": int(run.config.model.latents),
+            "posterior_precision": codec.posterior_precision, "pixel_precision": codec.pixel_precision,
+            "dtype": "uint8", "shape": list(images.shape), "coded": len(flat),
+            "images_sha256": hashlib.sha256(images.tobytes()).hexdigest(),
+            "payload_sha256": hashlib.sha256(payload).hexdigest()}
+  head = json.dumps(header).encode()
+  atomic_write(output, MAGIC + struct.pack("<I", len(head)) + head + payload)
+  size = os.path.getsize(output)
+  return {"images": n, "bytes": size, "bits_per_dim": 8 * size / (n * d),
+          "payload_bits_per_dim": 8 * len(payload) / (n * d), "encode_images_per_sec": n / seconds}
+
+
+def read_file(path: str):
+  """(header, payload words) of a .gjz file, checked."""
+  if not os.path.isfile(path):
+    raise InputError(f"--input={path} does not exist: expected a .gjz file written by experiments.compress")
+  with open(path, "rb") as f:
+    blob = f.read()
+  try:
+    if blob[:4] != MAGIC:
+      raise ValueError("no GJZ1 signature")
+    (length,) = struct.unpack("<I", blob[4:8])
+    header = json.loads(blob[8:8 + length])
+    payload = blob[8 + length:]
+    expected = header["payload_sha256"]
+  except (ValueError, KeyError, struct.error, TypeError) as e:
+    raise InputError(f"--input={path} is not a genjax compressed file ({e})") from None
+  if hashlib.sha256(payload).hexdigest() != expected:
+    raise InputError(f"--input={path} is truncated or corrupted: its payload does not match its checksum")
+  return header, np.frombuffer(payload, "<u4").astype(np.uint32)
+
+
+def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
+  """Decodes a .gjz written by `compress` with the same run's model into a .npy."""
+  header, words = read_file(input_path)
+  check_model(workdir)
+  check_creatable(output, f"--output={output}")
+  run, step, state = restore(workdir)
+  model = {"step": int(step), "sha256": checkpoint.digest(state)}
+  if header["model"] != model:
+    raise InputError(f"--input={input_path} was coded with the model at step {header['model']['step']} "
+                     f"(sha256 {header['model']['sha256'][:12]}...), but --workdir={workdir} holds step "
+                     f"{step} (sha256 {model['sha256'][:12]}...): decode with the model that coded it")
+  lanes, shape = header["lanes"], tuple(header["shape"])
+  codec = vae_codec(run, state, lanes, header["latent_bits"], posterior_precision=header["posterior_precision"],
+                    pixel_precision=header["pixel_precision"])
+  t = time.perf_counter()
+  try:
+    flat = bbans.decode_chain(ans.from_words(words, lanes), header["coded"], header["latents"],
+                              int(np.prod(shape[1:])), codec)
+  except ans.DecodeError as e:
+    raise InputError(f"--input={input_path}: {e}") from None
+  seconds = time.perf_counter() - t
+  images = flat[:shape[0]].astype(np.uint8).reshape(shape)
+  if hashlib.sha256(images.tobytes()).hexdigest() != header["images_sha256"]:
+    raise InputError(f"--input={input_path} decoded to images that differ from those coded: the model "
+                     "computed different numbers here (another backend or library version?)")
+  atomic_write(output, _npy_bytes(images))
+  return {"images": shape[0], "decode_images_per_sec": shape[0] / seconds}
+
+
+def _npy_bytes(array) -> bytes:
+  buf = io.BytesIO()
+  np.save(buf, array, allow_pickle=False)
+  return buf.getvalue()
