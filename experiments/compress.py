@@ -1,6 +1,6 @@
 """Compresses binary images (.npy/.npz of uint8 0/1, the model's shape) with a trained
 Bernoulli VAE by bits-back coding (BB-ANS) into a .gjz file, and prints one JSON line
-(size, bits/dim, images/s).
+(size, bits/dim, images/s; with --baselines, generic codecs' bits/dim).
 
 python -m experiments.compress --workdir=runs/vae_bmnist --input=images.npy --output=images.gjz
 """
@@ -18,13 +18,15 @@ flags.DEFINE_integer("lanes", 10, "Parallel chains of images (each costs one 64-
 flags.DEFINE_integer("latent_bits", 8, "Buckets per latent coordinate: 2^latent_bits.", lower_bound=1,
                      upper_bound=16)
 flags.DEFINE_integer("seed", 0, "Seed of the words the first images borrow.", lower_bound=0)
+flags.DEFINE_bool("baselines", False, "Also report gzip, bz2, lzma and PNG on the same images.")
 flags.mark_flags_as_required(["workdir", "input", "output"])
 
 
 def main(argv):
   del argv
   f = flags.FLAGS
-  print(json.dumps(files.compress(f.workdir, f.input, f.output, f.lanes, f.latent_bits, f.seed)))
+  print(json.dumps(files.compress(f.workdir, f.input, f.output, f.lanes, f.latent_bits, f.seed,
+                                    f.baselines)))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class Codec:
   posterior: Callable      # x (lanes, D) bool -> (mean, std), each (lanes, latents)
   likelihood: Callable     # z (lanes, latents) float32 -> p(x_d = 1 | z), (lanes, D)
   latent_bits: int = 8     # buckets per latent coordinate: 2^latent_bits
-  posterior_precision: int = 18
+  posterior_precision: int = 28   # far above latent_bits: each bucket's floor of one count is then negligible mass
   pixel_precision: int = 16
 
 

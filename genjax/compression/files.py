@@ -1,6 +1,7 @@
 """Compressed files (.gjz): images coded with a trained run's model, and back.
 
-Layout: b'GJZ1', a 4-byte little-endian header length, the header (JSON), then the rANS
+The codec follows the model: bits-back coding (BB-ANS) with a Bernoulli VAE, exact coding
+with an autoregressive model of binary pixels. Layout: b'GJZ1', a 4-byte little-endian header length, the header (JSON), then the rANS
 message as little-endian uint32 words. The header names the model (its checkpoint step and
 the sha256 of the state's bytes), the codec and its settings, the images' dtype and shape,
 and the sha256 of the payload and of the images: a different model, a truncated or a
@@ -8,20 +9,22 @@ corrupted file is refused in one line, and a decode that does not reproduce the 
 checksum (a model computing other floats, e.g. on another backend) is refused rather than
 written.
 """
+import dataclasses
 import hashlib
 import io
 import json
 import os
 import struct
 import time
-from typing import Dict
+from typing import Callable, Dict
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from genjax import data as gdata
-from genjax.compression import ans, bbans
+from genjax.compression import ans, bbans, exact
+from genjax.compression.baselines import generic_bits_per_dim
 from genjax.errors import InputError
 from genjax.train import checkpoint
 from genjax.train.restore import restore
@@ -32,11 +35,15 @@ MAGIC = b"GJZ1"
 
 
 def check_model(workdir: str):
-  """The run's config and data Info, if its model is one these files can code with."""
+  """The run's config and data Info, if its model is one these files can code with: a VAE
+  with a Bernoulli likelihood (bits-back), or an autoregressive model with a Bernoulli head
+  (exact)."""
   config = load_config(workdir)
-  if config.model.name != "vae" or config.model.get("likelihood") != "bernoulli":
-    raise InputError(f"--workdir={workdir} holds a '{config.model.name}' model: expected a VAE "
-                     "with a Bernoulli likelihood (bits-back coding of binary images)")
+  m = config.model
+  if not ((m.name == "vae" and m.get("likelihood") == "bernoulli") or
+          (m.name == "autoregressive" and m.get("head") == "bernoulli")):
+    raise InputError(f"--workdir={workdir} holds a '{m.name}' model: expected a VAE with a Bernoulli "
+                     "likelihood (bits-back coding) or an autoregressive model with a Bernoulli head (exact)")
   return config, gdata.info(config.data.name)
 
 
@@ -57,6 +64,27 @@ def vae_codec(run, state, lanes: int, latent_bits: int, **precisions) -> bbans.C
 
   return bbans.Codec(posterior, lambda z: np.asarray(decode(jnp.asarray(z))), latent_bits=latent_bits,
                      **precisions)
+
+
+def autoregressive_conditionals(run, state, lanes: int):
+  """(conditionals(x) -> p(x_i = 1 | x_<i), (lanes, D); the pixel order): one jitted pass of
+  the network (MADE: its first mask set, whose order it also gives)."""
+  from genjax.autoregressive import Model
+  model = Model(run.config, run.info)
+  params = jax.device_get(state.params)
+  shape = (lanes,) + tuple(run.info.shape)
+  order = np.arange(model.d)
+  if run.config.model.arch == "made":
+    order = np.argsort(np.asarray(model.mask_degrees(0)[0]))
+  probs = jax.jit(lambda x: jax.nn.sigmoid(model.apply(params, x)).reshape(lanes, -1))
+  return (lambda x: np.asarray(probs(jnp.asarray(x.reshape(shape), jnp.float32))), order)
+
+
+def check_output(path: str, flag: str):
+  """`path` can be written as a file (an existing file is replaced)."""
+  if os.path.isdir(path):
+    raise InputError(f"{flag}={path} is a directory: expected a file name")
+  check_creatable(os.path.dirname(os.path.abspath(path)), f"{flag}={path}")
 
 
 def read_images(path: str, shape) -> np.ndarray:
@@ -81,36 +109,63 @@ def read_images(path: str, shape) -> np.ndarray:
   return data
 
 
+@dataclasses.dataclass(frozen=True)
+class Coder:
+  """How a run's model codes a chain of flat binary images on a message, and back."""
+  encode: Callable      # (message, images (n, D) bool) -> None
+  decode: Callable      # (message, n, D) -> images (n, D) bool
+  settings: dict        # what the header records to rebuild the same coder
+
+
+def make_coder(run, state, lanes: int, settings: dict) -> Coder:
+  """BB-ANS for a VAE, exact coding for an autoregressive model; `settings` (latent_bits,
+  precisions) default where not given."""
+  if run.config.model.name == "vae":
+    codec = vae_codec(run, state, lanes, settings.get("latent_bits", 8),
+                      **{k: settings[k] for k in ("posterior_precision", "pixel_precision") if k in settings})
+    latents = int(run.config.model.latents)
+    return Coder(lambda m, x: bbans.encode_chain(m, x, codec),
+                 lambda m, n, d: bbans.decode_chain(m, n, latents, d, codec),
+                 {"codec": "bbans-vae", "latent_bits": codec.latent_bits,
+                  "posterior_precision": codec.posterior_precision, "pixel_precision": codec.pixel_precision})
+  conditionals, order = autoregressive_conditionals(run, state, lanes)
+  precision = settings.get("pixel_precision", 16)
+  return Coder(lambda m, x: exact.encode_chain(m, x, conditionals, order, precision),
+               lambda m, n, d: exact.decode_chain(m, n, d, conditionals, order, precision),
+               {"codec": "exact-autoregressive", "pixel_precision": precision})
+
+
 def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent_bits: int = 8,
-             seed: int = 0) -> Dict[str, object]:
+             seed: int = 0, baselines: bool = False) -> Dict[str, object]:
   """Codes the images of `input_path` with the run's model into `output`; returns the
-  rate and throughput."""
+  rate and throughput (and with `baselines`, generic codecs' rates on the same images)."""
   if lanes < 1 or not 1 <= latent_bits <= 16:
     raise InputError(f"--lanes={lanes} --latent_bits={latent_bits}: expected lanes >= 1 and 1-16 bits")
   _, info = check_model(workdir)
   images = read_images(input_path, info.shape)
-  check_creatable(output, f"--output={output}")
+  check_output(output, "--output")
   run, step, state = restore(workdir)
-  codec = vae_codec(run, state, lanes, latent_bits)
+  coder = make_coder(run, state, lanes, {"latent_bits": latent_bits})
   n, d = len(images), int(np.prod(run.info.shape))
   flat = np.zeros((-(-n // lanes) * lanes, d), bool)       # the last lanes padded with blank images
   flat[:n] = images.reshape(n, d)
   t = time.perf_counter()
   message = ans.empty(lanes, seed)
-  bbans.encode_chain(message, flat, codec)
+  coder.encode(message, flat)
   seconds = time.perf_counter() - t
   payload = ans.to_words(message).astype("<u4").tobytes()
-  header = {"codec": "bbans-vae", "model": {"step": int(step), "sha256": checkpoint.digest(state)},
-            "lanes": lanes, "latent_bits": latent_bits, "latents": int(run.config.model.latents),
-            "posterior_precision": codec.posterior_precision, "pixel_precision": codec.pixel_precision,
-            "dtype": "uint8", "shape": list(images.shape), "coded": len(flat),
+  header = {**coder.settings, "model": {"step": int(step), "sha256": checkpoint.digest(state)},
+            "lanes": lanes, "dtype": "uint8", "shape": list(images.shape), "coded": len(flat),
             "images_sha256": hashlib.sha256(images.tobytes()).hexdigest(),
             "payload_sha256": hashlib.sha256(payload).hexdigest()}
   head = json.dumps(header).encode()
   atomic_write(output, MAGIC + struct.pack("<I", len(head)) + head + payload)
   size = os.path.getsize(output)
-  return {"images": n, "bytes": size, "bits_per_dim": 8 * size / (n * d),
-          "payload_bits_per_dim": 8 * len(payload) / (n * d), "encode_images_per_sec": n / seconds}
+  out = {"codec": coder.settings["codec"], "images": n, "bytes": size, "bits_per_dim": 8 * size / (n * d),
+         "payload_bits_per_dim": 8 * len(payload) / (n * d), "encode_images_per_sec": n / seconds}
+  if baselines:
+    out["generic_bits_per_dim"] = generic_bits_per_dim(images)
+  return out
 
 
 def read_file(path: str):
@@ -137,7 +192,7 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
   """Decodes a .gjz written by `compress` with the same run's model into a .npy."""
   header, words = read_file(input_path)
   check_model(workdir)
-  check_creatable(output, f"--output={output}")
+  check_output(output, "--output")
   run, step, state = restore(workdir)
   model = {"step": int(step), "sha256": checkpoint.digest(state)}
   if header["model"] != model:
@@ -145,12 +200,13 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
                      f"(sha256 {header['model']['sha256'][:12]}...), but --workdir={workdir} holds step "
                      f"{step} (sha256 {model['sha256'][:12]}...): decode with the model that coded it")
   lanes, shape = header["lanes"], tuple(header["shape"])
-  codec = vae_codec(run, state, lanes, header["latent_bits"], posterior_precision=header["posterior_precision"],
-                    pixel_precision=header["pixel_precision"])
+  coder = make_coder(run, state, lanes, header)
+  if coder.settings["codec"] != header["codec"]:
+    raise InputError(f"--input={input_path} was coded by '{header['codec']}', but --workdir={workdir} "
+                     f"codes by '{coder.settings['codec']}'")
   t = time.perf_counter()
   try:
-    flat = bbans.decode_chain(ans.from_words(words, lanes), header["coded"], header["latents"],
-                              int(np.prod(shape[1:])), codec)
+    flat = coder.decode(ans.from_words(words, lanes), header["coded"], int(np.prod(shape[1:])))
   except ans.DecodeError as e:
     raise InputError(f"--input={input_path}: {e}") from None
   seconds = time.perf_counter() - t

@@ -212,6 +212,15 @@ ROWS = [
     ("ais-of-an-autoencoder", ("experiments.ais", "--workdir=run"), None, 2,
      "--workdir=run holds a 'autoencoder' run: expected an 'rbm' or 'dbn' run"),
     ("ais-no-runs", ("experiments.ais", "--workdir=run", "--runs=0"), None, 2, "flag --runs=0"),
+    # compress / decompress
+    ("compress-with-an-autoencoder", ("experiments.compress", "--workdir=run", "--input=afile", "--output=o.gjz"),
+     None, 2, "--workdir=run holds a 'autoencoder' model: expected a VAE with a Bernoulli likelihood"),
+    ("compress-no-lanes", ("experiments.compress", "--workdir=run", "--input=afile", "--output=o.gjz", "--lanes=0"),
+     None, 2, "flag --lanes=0"),
+    ("decompress-not-a-gjz", ("experiments.decompress", "--workdir=run", "--input=afile", "--output=o.npy"),
+     None, 2, "--input=afile is not a genjax compressed file"),
+    ("decompress-missing-file", ("experiments.decompress", "--workdir=run", "--input=no.gjz", "--output=o.npy"),
+     None, 2, "--input=no.gjz does not exist"),
     # augment
     ("augment-bad-config-value", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=w",
                                   "--config.real=-5"), None, 2,
@@ -254,7 +263,8 @@ def results(tmp_path_factory):
 def test_the_table_covers_every_binary_with_at_least_40_rows():
   binaries = {argv[0] for _, argv, _, _, _ in ROWS}
   assert binaries == {"experiments.train", "experiments.evaluate", "experiments.sample",
-                      "experiments.benchmark", "experiments.augment", "experiments.ais"}
+                      "experiments.benchmark", "experiments.augment", "experiments.ais",
+                      "experiments.compress", "experiments.decompress"}
   assert len(ROWS) >= 40 and len({r[0] for r in ROWS}) == len(ROWS)
 
 
