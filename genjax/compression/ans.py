@@ -46,9 +46,11 @@ class Message:
 
 def empty(lanes: int, seed: int = 0) -> Message:
   """A message of `lanes` heads at their lower bound. Popping from it (bits-back coding's
-  first step) borrows pseudo-random words from a generator seeded by `seed`: they cost the
-  file nothing (decoding pushes them back, and the decoder drops them), but must look random
-  so the symbols popped with them follow their distributions."""
+  first step) borrows pseudo-random words from a generator seeded by `seed`: these are the
+  "clean bits" of BB-ANS. They stay in the message (each chain's first image gets no bits
+  back), the decoder regenerates them at the end and drops them, and they must look random
+  so the symbols popped with them follow their distributions. Their cost is paid once per
+  lane, so it shrinks as the chains grow."""
   return Message(head=np.full(lanes, LOW, np.uint64), stack=np.zeros(1024, np.uint32),
                  borrow=np.random.default_rng(seed))
 
