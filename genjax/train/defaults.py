@@ -16,6 +16,8 @@ def base() -> ml_collections.ConfigDict:
   c.sample_every = 0           # 0: sample grid at the end only
   c.num_samples = 64
   c.block_every = 1            # CPU with several devices: wait for every Nth step
+  c.steps_per_dispatch = 1     # k > 1: k steps per compiled call (a lax.scan), one host round trip;
+                               # cadences and num_steps multiples of k (XLA's CPU convs are slow in loops)
   c.sample_chunk = 1000        # samples drawn per call of the method's sample (memory, not results)
   c.stage = 0                  # in a staged run, the stage this run is (1, 2, ...); see stages
   c.stages = ml_collections.ConfigDict()   # stage1, stage2, ...: overrides per stage (train/stages.py)

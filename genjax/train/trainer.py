@@ -43,13 +43,14 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
   if not (isinstance(config.seed, int) and config.seed >= 0):
     raise ConfigError("seed", config.seed, "a non-negative integer")
   for field in ("batch_size", "eval_batch_size", "num_steps", "log_every", "checkpoint_every",
-                "keep_checkpoints", "num_samples", "block_every", "sample_chunk"):
+                "keep_checkpoints", "num_samples", "block_every", "sample_chunk", "steps_per_dispatch"):
     if not (isinstance(config[field], int) and config[field] > 0):
       raise ConfigError(field, config[field], "a positive integer")
   if not (isinstance(config.sample_every, int) and config.sample_every >= 0):
     raise ConfigError("sample_every", config.sample_every, "a non-negative integer (0: only at the end)")
   from genjax.evaluation import evaluators   # imported here: evaluation builds on the trainer
   evaluators.validate(config.evals)
+  validate_dispatch(config)
   n = num_devices or jax.device_count()
   for field in ("batch_size", "eval_batch_size"):
     if config[field] % n:
@@ -61,6 +62,17 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
                       f"one stage: the {config.model.name} family's init does not take a "
                       f"previous stage's state")
   return info
+
+
+def validate_dispatch(config):
+  """With k steps per dispatch, every step the host acts at is a multiple of k."""
+  k = config.steps_per_dispatch
+  cadences = {"num_steps": config.num_steps, "log_every": config.log_every,
+              "checkpoint_every": config.checkpoint_every, "sample_every": config.sample_every,
+              **{f"evals.{name}.every": spec.every for name, spec in config.evals.items() if spec.every > 0}}
+  for field, value in cadences.items():
+    if value % k:
+      raise ConfigError(field, value, f"a multiple of steps_per_dispatch={k}")
 
 
 def build_method(config, info) -> Method:
@@ -235,7 +247,7 @@ class Session:
                                       redo_evals=0 < step == self.config.num_steps)
     self.progress = logger.Progress(step, self.config.num_steps)
     self.block = jax.default_backend() == "cpu" and mesh.size > 1
-    self.pending = []  # (step, device metrics) since the last log line
+    self.pending = []  # (first step, device metrics, steps) per dispatch since the last log line
 
   def _last_good(self) -> str:
     steps = self.run.checkpoints.steps()
@@ -243,13 +255,16 @@ class Session:
 
   def flush(self):
     """Syncs with the device: checks the pending losses, then logs their mean."""
-    host = jax.device_get([m for _, m in self.pending])
-    for (s, _), m in zip(self.pending, host):
+    host = []
+    for (first, _, k), m in zip(self.pending, jax.device_get([m for _, m, _ in self.pending])):
+      # a dispatch of k steps returns its metrics stacked: one row per step
+      host += [(first + i, {name: v[i] for name, v in m.items()} if k > 1 else m) for i in range(k)]
+    for s, m in host:
       bad = [k for k, v in m.items() if not np.isfinite(v)]
       if bad:
         raise Diverged(f"{bad[0]} is {m[bad[0]]} at step {s + 1}; stopped, keeping {self._last_good()}")
     if host:
-      means = {k: float(np.mean([m[k] for m in host])) for k in host[0]}
+      means = {k: float(np.mean([m[k] for _, m in host])) for k in host[0][1]}
       means.update(self.progress.update(self.step))
       logger.log(self.progress.line(self.step, means))
       self.writer.scalars(self.step, {f"train/{k}": v for k, v in means.items()})
@@ -289,20 +304,27 @@ class Session:
 
   def train(self, stop) -> None:
     """The hot loop: the split stays on device, per epoch the host sends its permutation and
-    per step only the step number."""
+    per dispatch (one step, or steps_per_dispatch in one compiled scan) only the step number."""
     c, run = self.config, self.run
     resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
-    epoch, perm = None, None
+    epoch, perms = None, None
+    k, per_epoch = c.steps_per_dispatch, run.batches.steps_per_epoch
     key = keys.stream(run.rng, "train")     # step s: fold_in(key, s), inside the compiled step
     while self.step < c.num_steps and not stop:
-      if self.step // run.batches.steps_per_epoch != epoch:
-        epoch = self.step // run.batches.steps_per_epoch
-        perm = run.compiled.put_replicated(run.batches.permutation(epoch).astype(np.int32))
-      self.state, metrics = run.compiled.train_step_resident(
-          self.state, resident, perm, key, jax.device_put(np.int32(self.step)))
-      self.pending.append((self.step, metrics))
-      self.step += 1
-      if self.block and self.step % c.block_every == 0:
+      if self.step // per_epoch != epoch:
+        epoch = self.step // per_epoch
+        # k steps span this epoch and perhaps the next: the scan reads both permutations
+        perms = np.stack([run.batches.permutation(e).astype(np.int32) for e in range(epoch, epoch + min(k, 2))])
+        perms = run.compiled.put_replicated(perms if k > 1 else perms[0])
+      step = jax.device_put(np.int32(self.step))
+      if k == 1:
+        self.state, metrics = run.compiled.train_step_resident(self.state, resident, perms, key, step)
+      else:
+        self.state, metrics = run.compiled.train_steps_resident(
+            self.state, resident, perms, key, step, jax.device_put(np.int32(epoch)), k)
+      self.pending.append((self.step, metrics, k))
+      self.step += k
+      if self.block and (self.step - k) // c.block_every != self.step // c.block_every:
         jax.block_until_ready(metrics)   # XLA's CPU collectives abort when many steps are queued
       self.at_step_end()
 

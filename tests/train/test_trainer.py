@@ -42,6 +42,31 @@ def test_resumed_run_equals_uninterrupted(tmp_path):
   assert list((tmp_path / "a" / "tensorboard").glob("events.out.tfevents.*"))
 
 
+def test_k_steps_per_dispatch_equal_k_single_steps_across_an_epoch_boundary(tmp_path):
+  """One compiled scan of 4 steps per dispatch, on the 8 faked devices, crossing the end of
+  the 10-step epoch inside a dispatch (steps 8-11): the same states and logged losses as one
+  step per dispatch."""
+  single = tiny(num_steps=12, log_every=4, checkpoint_every=12, batch_size=128)   # 10 steps an epoch
+  trainer.train(single, str(tmp_path / "a"))
+  trainer.train(tiny(num_steps=12, log_every=4, checkpoint_every=12, batch_size=128, steps_per_dispatch=4),
+                str(tmp_path / "b"))
+  (sa, a), (sb, b) = final_state(tmp_path / "a", single), final_state(tmp_path / "b", single)
+  assert sa == sb == 12
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
+  losses = [[r["train/loss"] for r in map(json.loads, open(tmp_path / w / "metrics.jsonl")) if "train/loss" in r]
+            for w in "ab"]
+  assert len(losses[0]) == 3
+  np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+
+
+def test_divergence_inside_a_dispatch_names_its_step(tmp_path):
+  c = diverging(8)
+  c.log_every, c.steps_per_dispatch = 2, 2
+  with pytest.raises(Diverged, match=r"kl is inf at step 3; stopped, keeping the last good checkpoint \(step 2\)"):
+    trainer.train(c, str(tmp_path))
+
+
 def flip_a_byte(checkpoint_dir):
   """Flips one bit in the middle of every array data file (wherever OCDBT put the chunks)."""
   files = [p for p in pathlib.Path(checkpoint_dir, "state").rglob("*")
@@ -87,6 +112,7 @@ def test_checksum_detects_a_changed_state(tmp_path):
     ("model.latents", 0, "config.model.latents=0 is invalid"),
     ("optim.lr", -1.0, "config.optim.lr=-1.0 is invalid"),
     ("data.scale", "[-1,1]", "config.data.scale='[-1,1]' is invalid"),
+    ("steps_per_dispatch", 4, "config.num_steps=6 is invalid: expected a multiple of steps_per_dispatch=4"),
 ])
 def test_bad_config_values_fail_before_compiling_with_one_line(tmp_path, field, value, message):
   c = tiny()
