@@ -1,8 +1,9 @@
-"""Compresses binary images (.npy/.npz of uint8 0/1, the model's shape) with a trained
-Bernoulli VAE by bits-back coding (BB-ANS) into a .gjz file, and prints one JSON line
-(size, bits/dim, images/s; with --baselines, generic codecs' bits/dim).
+"""Compresses binary images (.npy/.npz of uint8 0/1, the model's shape) with a trained model
+into a .gjz file: bits-back coding (BB-ANS) with a Bernoulli VAE, exact coding with an
+autoregressive model with a Bernoulli head. Prints one JSON line (size, bits/dim, images/s;
+with --baselines, generic codecs' bits/dim).
 
-python -m experiments.compress --workdir=runs/vae_bmnist --input=images.npy --output=images.gjz
+python -m experiments.compress --workdir=runs/vae_mlp_bmnist --input=images.npy --output=images.gjz
 """
 import json
 
@@ -11,7 +12,7 @@ from absl import flags
 from experiments import common
 from genjax.compression import files
 
-flags.DEFINE_string("workdir", None, "A VAE run written by experiments.train.")
+flags.DEFINE_string("workdir", None, "A run written by experiments.train: a Bernoulli VAE or an autoregressive model.")
 flags.DEFINE_string("input", None, "A .npy (or one-array .npz) of uint8 images of 0 and 1.")
 flags.DEFINE_string("output", None, "The .gjz file to write.")
 flags.DEFINE_integer("lanes", 10, "Parallel chains of images (each costs one 64-bit head).", lower_bound=1)

@@ -1,7 +1,7 @@
 """Decodes a .gjz file written by experiments.compress with the same run's model into a .npy
 of the original images, bit for bit, and prints one JSON line.
 
-python -m experiments.decompress --workdir=runs/vae_bmnist --input=images.gjz --output=images.npy
+python -m experiments.decompress --workdir=runs/vae_mlp_bmnist --input=images.gjz --output=images.npy
 """
 import json
 

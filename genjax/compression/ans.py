@@ -45,14 +45,16 @@ class Message:
 
 
 def empty(lanes: int, seed: int = 0) -> Message:
-  """A message of `lanes` heads at their lower bound. Popping from it (bits-back coding's
-  first step) borrows pseudo-random words from a generator seeded by `seed`: these are the
+  """A message of `lanes` heads with random low halves (written as 64 bits anyway), so the
+  first symbol popped from it is a draw, not always the first symbol. Popping on (bits-back
+  coding's first step) borrows pseudo-random words from a generator seeded by `seed`: the
   "clean bits" of BB-ANS. They stay in the message (each chain's first image gets no bits
-  back), the decoder regenerates them at the end and drops them, and they must look random
-  so the symbols popped with them follow their distributions. Their cost is paid once per
-  lane, so it shrinks as the chains grow."""
-  return Message(head=np.full(lanes, LOW, np.uint64), stack=np.zeros(1024, np.uint32),
-                 borrow=np.random.default_rng(seed))
+  back) and are left over after decoding, where the decoder ignores them; they must look
+  random so the symbols popped with them follow their distributions. Their cost is paid once
+  per lane, so it shrinks as the chains grow."""
+  borrow = np.random.default_rng(seed)
+  return Message(head=LOW | borrow.integers(0, 1 << 32, lanes, dtype=np.uint64),
+                 stack=np.zeros(1024, np.uint32), borrow=borrow)
 
 
 def _push_words(m: Message, words: np.ndarray):
@@ -124,11 +126,19 @@ def from_words(words: np.ndarray, lanes: int) -> Message:
 
 # Distributions as integer frequencies, computed the same way on both sides.
 
+def check_probabilities(p, what: str):
+  """Coding needs finite probabilities (a NaN would silently become a nonsense frequency)."""
+  if not np.isfinite(p).all():
+    raise ValueError(f"the model gave non-finite {what} probabilities: cannot code with them")
+
+
 def bernoulli_freqs(p1, precision: int) -> np.ndarray:
   """The frequency of a 1 for probabilities p1 (any shape): round(p1 2^p), clipped to
   [1, 2^p - 1] so both outcomes stay codable. A 0 has frequency 2^p minus it, start 0."""
+  p1 = np.asarray(p1, np.float64)
+  check_probabilities(p1, "Bernoulli")
   total = 1 << precision
-  return np.clip(np.rint(np.asarray(p1, np.float64) * total), 1, total - 1).astype(np.uint64)
+  return np.clip(np.rint(p1 * total), 1, total - 1).astype(np.uint64)
 
 
 def push_bernoulli(m: Message, bits, f1, precision: int) -> None:
@@ -146,12 +156,15 @@ def pop_bernoulli(m: Message, f1, precision: int) -> np.ndarray:
 
 def categorical_freqs(probs, precision: int) -> np.ndarray:
   """Integer frequencies (..., K) summing to 2^p along the last axis, every symbol at least
-  1: each gets 1 plus its share of the remaining 2^p - K by rounding, and the most probable
-  symbol absorbs the rounding's residue."""
+  1: each gets 1 plus the floor of its share of the remaining 2^p - K, and the most probable
+  symbol the floors' residue (between 0 and K)."""
   probs = np.asarray(probs, np.float64)
+  check_probabilities(probs, "categorical")
   k, total = probs.shape[-1], 1 << precision
+  if k > total or (probs < 0).any() or not (probs.sum(-1) > 0).all():
+    raise ValueError(f"cannot code {k} symbols at {precision} bits with these probabilities")
   probs = probs / probs.sum(-1, keepdims=True)
-  freqs = 1 + np.rint(probs * (total - k)).astype(np.int64)
+  freqs = 1 + np.floor(probs * (total - k)).astype(np.int64)
   top = np.argmax(probs, -1)[..., None]
   residue = total - freqs.sum(-1, keepdims=True)
   np.put_along_axis(freqs, top, np.take_along_axis(freqs, top, -1) + residue, -1)

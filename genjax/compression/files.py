@@ -1,13 +1,13 @@
 """Compressed files (.gjz): images coded with a trained run's model, and back.
 
 The codec follows the model: bits-back coding (BB-ANS) with a Bernoulli VAE, exact coding
-with an autoregressive model of binary pixels. Layout: b'GJZ1', a 4-byte little-endian header length, the header (JSON), then the rANS
-message as little-endian uint32 words. The header names the model (its checkpoint step and
-the sha256 of the state's bytes), the codec and its settings, the images' dtype and shape,
-and the sha256 of the payload and of the images: a different model, a truncated or a
-corrupted file is refused in one line, and a decode that does not reproduce the images'
-checksum (a model computing other floats, e.g. on another backend) is refused rather than
-written.
+with an autoregressive model of binary pixels. Layout: b'GJZ1', a 4-byte little-endian
+header length, the header (JSON), its sha256 (32 bytes), then the rANS message as
+little-endian uint32 words. The header names the model (its checkpoint step and the sha256
+of the state's bytes), the codec and its settings, the images' dtype and shape, and the
+sha256 of the payload and of the images: a different model, a truncated or a corrupted file
+is refused in one line, and a decode that does not reproduce the images' checksum (a model
+computing other floats, e.g. on another backend) is refused rather than written.
 """
 import dataclasses
 import hashlib
@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import time
+import zipfile
 from typing import Callable, Dict
 
 import jax
@@ -98,13 +99,15 @@ def read_images(path: str, shape) -> np.ndarray:
       if len(data.files) != 1:
         raise InputError(f"--input={path} holds {len(data.files)} arrays: expected one array of images")
       data = data[data.files[0]]
-  except (ValueError, OSError) as e:
-    raise InputError(f"--input={path} is not a readable .npy/.npz ({e})") from None
+  except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+    raise InputError(f"--input={path} is not a readable .npy/.npz ({type(e).__name__}: {e})") from None
   shape = tuple(shape)
   if data.dtype != np.uint8 or data.ndim < 2 or (data.shape[1:] != shape and data.shape[1:] + (1,) != shape):
     raise InputError(f"--input={path} holds {data.dtype} {data.shape}: expected uint8 images (n, "
                      f"{', '.join(map(str, shape))})")
-  if data.size and data.max() > 1:
+  if len(data) == 0:
+    raise InputError(f"--input={path} holds no images: expected at least one")
+  if data.max() > 1:
     raise InputError(f"--input={path} has values up to {data.max()}: expected binary images of 0 and 1")
   return data
 
@@ -151,7 +154,10 @@ def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent
   flat[:n] = images.reshape(n, d)
   t = time.perf_counter()
   message = ans.empty(lanes, seed)
-  coder.encode(message, flat)
+  try:
+    coder.encode(message, flat)
+  except ValueError as e:
+    raise InputError(f"--workdir={workdir}: {e}") from None
   seconds = time.perf_counter() - t
   payload = ans.to_words(message).astype("<u4").tobytes()
   header = {**coder.settings, "model": {"step": int(step), "sha256": checkpoint.digest(state)},
@@ -159,7 +165,7 @@ def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent
             "images_sha256": hashlib.sha256(images.tobytes()).hexdigest(),
             "payload_sha256": hashlib.sha256(payload).hexdigest()}
   head = json.dumps(header).encode()
-  atomic_write(output, MAGIC + struct.pack("<I", len(head)) + head + payload)
+  atomic_write(output, MAGIC + struct.pack("<I", len(head)) + head + hashlib.sha256(head).digest() + payload)
   size = os.path.getsize(output)
   out = {"codec": coder.settings["codec"], "images": n, "bytes": size, "bits_per_dim": 8 * size / (n * d),
          "payload_bits_per_dim": 8 * len(payload) / (n * d), "encode_images_per_sec": n / seconds}
@@ -168,36 +174,67 @@ def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent
   return out
 
 
+HEADER_FIELDS = {"codec": str, "model": dict, "lanes": int, "dtype": str, "shape": list, "coded": int,
+                 "pixel_precision": int, "images_sha256": str, "payload_sha256": str}
+
+
 def read_file(path: str):
-  """(header, payload words) of a .gjz file, checked."""
+  """(header, payload words) of a .gjz file, checked: signature, the header's and the
+  payload's checksums, and the header's fields."""
   if not os.path.isfile(path):
     raise InputError(f"--input={path} does not exist: expected a .gjz file written by experiments.compress")
   with open(path, "rb") as f:
     blob = f.read()
+  if blob[:4] != MAGIC or len(blob) < 8:
+    raise InputError(f"--input={path} is not a genjax compressed file (no GJZ1 signature)")
+  (length,) = struct.unpack("<I", blob[4:8])
+  head, digest, payload = blob[8:8 + length], blob[8 + length:40 + length], blob[40 + length:]
+  if hashlib.sha256(head).digest() != digest:
+    raise InputError(f"--input={path} is truncated or corrupted: its header does not match its checksum")
   try:
-    if blob[:4] != MAGIC:
-      raise ValueError("no GJZ1 signature")
-    (length,) = struct.unpack("<I", blob[4:8])
-    header = json.loads(blob[8:8 + length])
-    payload = blob[8 + length:]
-    expected = header["payload_sha256"]
-  except (ValueError, KeyError, struct.error, TypeError) as e:
-    raise InputError(f"--input={path} is not a genjax compressed file ({e})") from None
-  if hashlib.sha256(payload).hexdigest() != expected:
+    header = json.loads(head)
+  except ValueError:
+    header = None
+  if not isinstance(header, dict):
+    raise InputError(f"--input={path} has an invalid header (not a JSON object): not written by experiments.compress")
+  if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256") or len(payload) % 4:
     raise InputError(f"--input={path} is truncated or corrupted: its payload does not match its checksum")
+  _check_header(header, path)
   return header, np.frombuffer(payload, "<u4").astype(np.uint32)
+
+
+def _check_header(header: dict, path: str):
+  """A header with the fields decoding reads, in range (a checksummed header fails this only
+  if it was written by other code)."""
+  bad = [k for k, t in HEADER_FIELDS.items() if not isinstance(header.get(k), t)]
+  lanes, coded, shape = header.get("lanes"), header.get("coded"), header.get("shape")
+  if (not bad and (lanes < 1 or coded % lanes or not shape or coded < shape[0] or
+                   not all(isinstance(d, int) and d > 0 for d in shape) or
+                   header["codec"] not in ("bbans-vae", "exact-autoregressive") or
+                   not 1 <= header["pixel_precision"] <= 32)):
+    bad = ["lanes/coded/shape/codec/precision"]
+  if not bad and header["codec"] == "bbans-vae" and not (
+      isinstance(header.get("latent_bits"), int) and 1 <= header["latent_bits"] <= 16 and
+      isinstance(header.get("posterior_precision"), int) and header["latent_bits"] < header["posterior_precision"] <= 32):
+    bad = ["latent_bits/posterior_precision"]
+  if bad:
+    raise InputError(f"--input={path} has an invalid header ({', '.join(bad)}): not written by experiments.compress")
 
 
 def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
   """Decodes a .gjz written by `compress` with the same run's model into a .npy."""
   header, words = read_file(input_path)
-  check_model(workdir)
+  _, info = check_model(workdir)
+  if int(np.prod(header["shape"][1:])) != int(np.prod(info.shape)):
+    raise InputError(f"--input={input_path} holds images of shape {tuple(header['shape'][1:])}, but "
+                     f"--workdir={workdir} models {tuple(info.shape)}: decode with the model that coded it")
   check_output(output, "--output")
   run, step, state = restore(workdir)
   model = {"step": int(step), "sha256": checkpoint.digest(state)}
   if header["model"] != model:
-    raise InputError(f"--input={input_path} was coded with the model at step {header['model']['step']} "
-                     f"(sha256 {header['model']['sha256'][:12]}...), but --workdir={workdir} holds step "
+    coded = header["model"]
+    raise InputError(f"--input={input_path} was coded with the model at step {coded.get('step')} "
+                     f"(sha256 {str(coded.get('sha256'))[:12]}...), but --workdir={workdir} holds step "
                      f"{step} (sha256 {model['sha256'][:12]}...): decode with the model that coded it")
   lanes, shape = header["lanes"], tuple(header["shape"])
   coder = make_coder(run, state, lanes, header)

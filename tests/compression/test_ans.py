@@ -11,6 +11,7 @@ def test_round_trip_of_every_coder_is_exact_through_the_words():
   rng = np.random.default_rng(0)
   lanes, steps, prec = 5, 300, 12
   m = ans.empty(lanes)
+  start = m.head.copy()
   pushed = []
   for t in range(steps):
     kind = t % 3
@@ -31,8 +32,35 @@ def test_round_trip_of_every_coder_is_exact_through_the_words():
     got = (ans.pop_bernoulli(d, f1, prec) if kind == 0 else
            ans.pop_categorical(d, f1, prec) if kind == 1 else ans.pop_uniform(d, 5))
     np.testing.assert_array_equal(got, s)
-  np.testing.assert_array_equal(d.head, np.full(lanes, ans.LOW))   # back to the empty message
+  np.testing.assert_array_equal(d.head, start)   # back to the empty message
   assert d.size == 0
+
+
+def test_bits_back_from_an_empty_message_then_every_precision_round_trips():
+  """Symbols popped from an empty message (borrowing words, as BB-ANS's first image does)
+  are draws, not always symbol 0; then pushes at every precision 1..32 with extreme
+  frequencies (1 and 2^p - 1); decoding reverses all of it and returns the popped symbols."""
+  rng = np.random.default_rng(8)
+  lanes = 6
+  m = ans.empty(lanes, seed=1)
+  start_head = m.head.copy()
+  freqs = ans.categorical_freqs(np.ones((lanes, 16)), 20)
+  popped = [ans.pop_categorical(m, freqs, 20) for _ in range(40)]
+  assert len(set(popped[0].tolist())) > 1
+  pushed = []
+  for p in range(1, 33):
+    f = rng.choice(np.array([1, (1 << p) - 1, max(1, 1 << (p - 1))], np.uint64), lanes) if p > 1 else np.ones(lanes, np.uint64)
+    start = np.array([rng.integers(0, (1 << p) - int(fi) + 1) for fi in f], np.uint64)
+    ans.push(m, start, f, p)
+    pushed.append((p, start, f))
+  d = ans.from_words(ans.to_words(m), lanes)
+  for p, start, f in reversed(pushed):
+    np.testing.assert_array_equal(ans.peek(d, p) - start < f, True)
+    ans.pop(d, start, f, p)
+  for symbols in reversed(popped):
+    ans.push_categorical(d, symbols, freqs, 20)
+  np.testing.assert_array_equal(d.head, start_head)   # the borrowed words are left on the stack
+  assert d.size > 0
 
 
 def test_categorical_freqs_sum_to_the_precision_and_keep_every_symbol():
@@ -40,6 +68,15 @@ def test_categorical_freqs_sum_to_the_precision_and_keep_every_symbol():
   f = ans.categorical_freqs(probs, 10)
   np.testing.assert_array_equal(f.sum(-1), [1024, 1024])
   assert f.min() >= 1 and f[1].tolist() == [256, 256, 256, 256]
+  tight = ans.categorical_freqs(np.full((3, 10), 0.1), 4)     # 10 symbols in 16 counts
+  assert tight.astype(np.int64).min() >= 1 and tight.sum(-1).tolist() == [16, 16, 16]
+
+
+def test_non_finite_probabilities_are_refused():
+  with pytest.raises(ValueError, match="non-finite Bernoulli"):
+    ans.bernoulli_freqs(np.array([0.5, np.nan]), 16)
+  with pytest.raises(ValueError, match="non-finite categorical"):
+    ans.categorical_freqs(np.array([[0.5, np.inf]]), 16)
 
 
 def test_code_length_of_independent_bernoullis_is_their_information():

@@ -30,6 +30,7 @@ def setup(tmp_path_factory):
   u8, _ = sources.mnist_like_uint8(n=30, seed=4)
   images = (u8[:30] >= 128).astype(np.uint8).reshape(30, 28, 28)   # (n, H, W): the channel is implied
   np.save(root / "images.npy", images)
+  np.savez(root / "images.npz", images=images.reshape(30, 28, 28, 1))   # the explicit channel, in an .npz
   return root, train(root / "vae", 0), images
 
 
@@ -59,7 +60,7 @@ def test_bbans_rate_of_a_trained_vae_is_its_negative_elbo_plus_the_clean_bits(se
   from genjax.vae import method as vae_method, objectives
   root, wd, images = setup
   gjz = str(tmp_path / "v.gjz")
-  files.compress(wd, str(root / "images.npy"), gjz, lanes=3)
+  files.compress(wd, str(root / "images.npz"), gjz, lanes=3)
   payload_bits = 32 * len(files.read_file(gjz)[1]) - 64 * 3     # the final heads: 64 bits each
   run, _, state = restore(wd)
   encoder, decoder = vae_method.networks(run.config, run.info)
@@ -82,20 +83,38 @@ def one_line(fn, *args, match):
   assert "\n" not in str(e.value) and match in str(e.value), str(e.value)
 
 
+def rewrite(path, blob_header, payload):
+  """A .gjz with this header and payload and consistent checksums (as a forger would write)."""
+  import hashlib, struct
+  blob_header = dict(blob_header, payload_sha256=hashlib.sha256(payload).hexdigest())
+  head = json.dumps(blob_header).encode()
+  open(path, "wb").write(files.MAGIC + struct.pack("<I", len(head)) + head + hashlib.sha256(head).digest() + payload)
+
+
 def test_another_model_truncation_and_corruption_are_refused_in_one_line(setup, tmp_path):
   root, wd, _ = setup
   gjz = str(tmp_path / "a.gjz")
   files.compress(wd, str(root / "images.npy"), gjz, lanes=3)
   other = train(tmp_path / "other", 1)
-  one_line(files.decompress, other, gjz, str(tmp_path / "x.npy"), match="decode with the model that coded it")
+  x = str(tmp_path / "x.npy")
+  one_line(files.decompress, other, gjz, x, match="decode with the model that coded it")
   blob = open(gjz, "rb").read()
+  header, words = files.read_file(gjz)
   for name, data in (("cut", blob[:-9]), ("flip", blob[:-40] + bytes([blob[-40] ^ 1]) + blob[-39:]),
-                     ("head", blob[:6])):
+                     ("header", blob[:12] + bytes([blob[12] ^ 1]) + blob[13:]), ("head", blob[:6])):
     path = str(tmp_path / f"{name}.gjz")
     open(path, "wb").write(data)
-    one_line(files.decompress, wd, path, str(tmp_path / "x.npy"),
-             match="not a genjax compressed file" if name == "head" else "truncated or corrupted")
-  assert not os.path.exists(tmp_path / "x.npy")
+    one_line(files.decompress, wd, path, x, match="not a genjax compressed file" if name == "head"
+             else "header does not match" if name == "header" else "truncated or corrupted")
+  payload = words.astype("<u4").tobytes()
+  # consistent checksums, but the stack cut short / other images claimed / a header out of range
+  for name, h, p, match in (("short", header, payload[:8] + payload[-24:], "ended early"),
+                            ("images", dict(header, images_sha256="0" * 64), payload, "differ from those coded"),
+                            ("lanes", dict(header, lanes=0), payload, "invalid header")):
+    path = str(tmp_path / f"{name}.gjz")
+    rewrite(path, h, p)
+    one_line(files.decompress, wd, path, x, match=match)
+  assert not os.path.exists(x)
 
 
 def test_images_that_are_not_binary_or_not_the_models_shape_are_refused(setup, tmp_path):
@@ -105,6 +124,11 @@ def test_images_that_are_not_binary_or_not_the_models_shape_are_refused(setup, t
   np.save(tmp_path / "small.npy", images[:, :14])
   one_line(files.compress, wd, str(tmp_path / "small.npy"), str(tmp_path / "o.gjz"), match="expected uint8 images (n, 28, 28, 1)")
   one_line(files.compress, str(root), str(root / "images.npy"), str(tmp_path / "o.gjz"), match="config.json")
+  np.save(tmp_path / "none.npy", images[:0])
+  one_line(files.compress, wd, str(tmp_path / "none.npy"), str(tmp_path / "o.gjz"), match="holds no images")
+  open(tmp_path / "empty.npy", "wb").close()
+  one_line(files.compress, wd, str(tmp_path / "empty.npy"), str(tmp_path / "o.gjz"), match="not a readable")
+  assert not os.path.exists(tmp_path / "o.gjz")
 
 
 def test_autoregressive_model_codes_exactly_at_its_nll(setup, tmp_path):
