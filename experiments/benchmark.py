@@ -21,6 +21,8 @@ flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).", lower
 flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.", lower_bound=0)
 flags.DEFINE_bool("sampling", False, "pixelcnn: time the fast sampler against the naive one "
                   "(64 images) instead of training steps.")
+flags.DEFINE_integer("steps_per_dispatch", 1, "Training steps per compiled call of the library's step "
+                     "(config.steps_per_dispatch: a lax.scan over them).", lower_bound=1)
 flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step for the ratio, "
                   "one chunk of each in turn (10 chunks).")
 
@@ -41,6 +43,7 @@ def main(argv):
     benchmark.check_family(f.workload)
     w = benchmark.WORKLOADS[f.workload]
     config = workloads.get_config(f.workload)   # the config that states the workload
+    config.steps_per_dispatch = f.steps_per_dispatch
     steps = f.steps or w.steps
     plain = None
     if f.baseline and f.workload in benchmark.PLAIN_STEPS:

@@ -75,35 +75,48 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
   resident = compiled.put_replicated(gdata.take(split, slice(None)))
   perm = compiled.put_replicated(batches.permutation(0).astype(np.int32))
 
-  def step(state, i):  # As the trainer's loop runs it (one epoch's permutation throughout).
-    state, m = compiled.train_step_resident(state, resident, perm, key, i)
-    return state, m["loss"]
+  k = config.steps_per_dispatch
+  if k == 1:
+    def step(state, i):  # As the trainer's loop runs it (one epoch's permutation throughout).
+      state, m = compiled.train_step_resident(state, resident, perm, key, i)
+      return state, m["loss"]
+  else:
+    perms = compiled.put_replicated(np.stack([batches.permutation(0).astype(np.int32)] * 2))
+
+    def step(state, i):  # call i: steps i k .. i k + k - 1 in one compiled scan
+      first = i * k
+      state, m = compiled.train_steps_resident(state, resident, perms, key, first,
+                                               np.int32(first // batches.steps_per_epoch), k)
+      return state, m["loss"][-1]
 
   t = time.perf_counter()
   state, loss = step(state, np.int32(0))
   first_loss = float(loss)
   compile_s = time.perf_counter() - t
-  timers = {"genjax": _Timer(step, state, warmup), "beside": beside}
+  timers = {"genjax": _Timer(step, state, warmup, k), "beside": beside}
   reports = _timed_chunks({k: v for k, v in timers.items() if v is not None}, config.batch_size,
                           steps, chunks)
   return {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
           "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),
-          "peak_memory_bytes": _peak_memory(), **({"beside": reports["beside"]} if beside else {})}
+          "steps_per_dispatch": k, "peak_memory_bytes": _peak_memory(),
+          **({"beside": reports["beside"]} if beside else {})}
 
 
 class _Timer:
-  """A compiled step `carry, loss = step(carry, i)` after its warm-up steps 1..warmup (step 0,
-  the compiling one, already run); `chunk(n)` runs and times the next n steps."""
+  """A compiled step `carry, loss = step(carry, i)` doing `steps_per_call` training steps per
+  call, after its warm-up calls 1..warmup (call 0, the compiling one, already run);
+  `chunk(n)` runs and times the next n training steps."""
 
-  def __init__(self, step, carry, warmup: int):
+  def __init__(self, step, carry, warmup: int, steps_per_call: int = 1):
     for i in range(1, warmup + 1):
       carry, _ = step(carry, np.int32(i))
     jax.block_until_ready(carry)   # the warm-up steps are dispatched asynchronously
     self.step, self.carry, self.i, self.losses = step, carry, warmup + 1, []
+    self.steps_per_call = steps_per_call
 
   def chunk(self, n: int) -> float:
     losses, t = [], time.perf_counter()
-    for _ in range(n):
+    for _ in range(n // self.steps_per_call):
       self.carry, loss = self.step(self.carry, np.int32(self.i))
       losses.append(loss)
       self.i += 1
@@ -113,9 +126,11 @@ class _Timer:
 
 
 def _timed_chunks(timers: Dict[str, _Timer], batch, steps, chunks) -> Dict[str, Dict[str, object]]:
-  """`chunks` chunks of steps // chunks steps of each timer, one chunk of each in turn.
-  Per timer: examples/s over all chunks, each chunk's, and final_loss (the last chunk's mean)."""
-  per_chunk = max(steps // chunks, 1)
+  """`chunks` chunks of steps // chunks steps (rounded down to a whole number of every
+  timer's calls) of each timer, one chunk of each in turn. Per timer: examples/s over all
+  chunks, each chunk's, and final_loss (the last chunk's mean)."""
+  per_call = max(t.steps_per_call for t in timers.values())
+  per_chunk = max(steps // chunks // per_call, 1) * per_call
   seconds = {name: [] for name in timers}
   for _ in range(chunks):
     for name, timer in timers.items():
