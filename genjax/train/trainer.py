@@ -317,14 +317,17 @@ class Session:
         perms = np.stack([run.batches.permutation(e).astype(np.int32) for e in range(epoch, epoch + min(k, 2))])
         perms = run.compiled.put_replicated(perms if k > 1 else perms[0])
       step = jax.device_put(np.int32(self.step))
+      n = k if self.step % k == 0 else 1   # a run resumed off the k-step grid steps back onto it
       if k == 1:
         self.state, metrics = run.compiled.train_step_resident(self.state, resident, perms, key, step)
+      elif n == 1:
+        self.state, metrics = run.compiled.train_step_resident(self.state, resident, perms[0], key, step)
       else:
         self.state, metrics = run.compiled.train_steps_resident(
             self.state, resident, perms, key, step, jax.device_put(np.int32(epoch)), k)
-      self.pending.append((self.step, metrics, k))
-      self.step += k
-      if self.block and (self.step - k) // c.block_every != self.step // c.block_every:
+      self.pending.append((self.step, metrics, n))
+      self.step += n
+      if self.block and (self.step - n) // c.block_every != self.step // c.block_every:
         jax.block_until_ready(metrics)   # XLA's CPU collectives abort when many steps are queued
       self.at_step_end()
 

@@ -60,6 +60,19 @@ def test_k_steps_per_dispatch_equal_k_single_steps_across_an_epoch_boundary(tmp_
   np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
 
 
+def test_a_run_resumed_off_the_dispatch_grid_steps_back_onto_it(tmp_path):
+  """Stopped at step 6 with single steps, resumed with 4 per dispatch: single steps to 8,
+  then one dispatch to 12; the same state as 12 single steps, and checkpoints at 8 and 12."""
+  trainer.train(tiny(num_steps=12, log_every=4, checkpoint_every=4), str(tmp_path / "a"))
+  trainer.train(tiny(num_steps=6, log_every=2, checkpoint_every=2), str(tmp_path / "b"))
+  trainer.train(tiny(num_steps=12, log_every=4, checkpoint_every=4, steps_per_dispatch=4), str(tmp_path / "b"))
+  c = tiny(num_steps=12)
+  (sa, a), (sb, b) = final_state(tmp_path / "a", c), final_state(tmp_path / "b", c)
+  assert sa == sb == 12 and {8, 12} <= set(Checkpointer(str(tmp_path / "b" / "checkpoints"), 5).steps())
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
+
+
 def test_divergence_inside_a_dispatch_names_its_step(tmp_path):
   c = diverging(8)
   c.log_every, c.steps_per_dispatch = 2, 2
