@@ -196,12 +196,12 @@ def mnist_like_uint8(n=12800, seed=0, sample_seed=None):
 
 
 def _mnist_like(cfg):
-  """Procedural and embedded: the 12 800 benchmark images as 'train', 2 000 more images of
+  """Procedural and embedded: the 12 800 benchmark images as 'train', 500 more images of
   the same prototypes (noise and labels from seed 1) as 'test'."""
   def split(n, sample_seed):
     u8, labels = mnist_like_uint8(n, 0, sample_seed)
     return Split(u8.reshape(-1, 28, 28, 1), labels.astype(np.int32))
-  return {"train": split(12800, None), "test": split(2000, 1)}
+  return {"train": split(12800, None), "test": split(500, 1)}
 
 
 def _cifar_like(cfg):

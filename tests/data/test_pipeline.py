@@ -93,7 +93,7 @@ def test_train_subset_is_class_balanced_seeded_and_augment_with_appends(tmp_path
   np.savez(extra, x=np.zeros((7, 28, 28, 1), np.uint8), label=np.full(7, 2))
   cfg.augment_with = str(extra)
   b = data.load(cfg)["train"]
-  assert len(b) == 107 and np.sum(b.label == 2) == 17 and len(data.load(cfg)["test"]) == 2000
+  assert len(b) == 107 and np.sum(b.label == 2) == 17 and len(data.load(cfg)["test"]) == 500
   np.savez(extra, x=np.zeros((7, 28, 28), np.uint8), label=np.full(7, 2))
   with pytest.raises(DataError, match="shape"):
     data.load(cfg)
