@@ -8,6 +8,7 @@ preprocesses and updates; the host sends the step number.
 float data. Both are reported so the trainer's overhead is measured, not assumed.
 """
 import dataclasses
+import math
 import os
 import time
 from typing import Dict, Optional
@@ -87,11 +88,11 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
       first = i * k
       state, m = compiled.train_steps_resident(state, resident, perms, key, first,
                                                np.int32(first // batches.steps_per_epoch), k)
-      return state, m["loss"][-1]
+      return state, m["loss"]   # (k,): sliced only after timing
 
   t = time.perf_counter()
   state, loss = step(state, np.int32(0))
-  first_loss = float(loss)
+  first_loss = float(np.ravel(loss)[0])
   compile_s = time.perf_counter() - t
   timers = {"genjax": _Timer(step, state, warmup, k), "beside": beside}
   reports = _timed_chunks({k: v for k, v in timers.items() if v is not None}, config.batch_size,
@@ -129,7 +130,7 @@ def _timed_chunks(timers: Dict[str, _Timer], batch, steps, chunks) -> Dict[str, 
   """`chunks` chunks of steps // chunks steps (rounded down to a whole number of every
   timer's calls) of each timer, one chunk of each in turn. Per timer: examples/s over all
   chunks, each chunk's, and final_loss (the last chunk's mean)."""
-  per_call = max(t.steps_per_call for t in timers.values())
+  per_call = math.lcm(*(t.steps_per_call for t in timers.values()))
   per_chunk = max(steps // chunks // per_call, 1) * per_call
   seconds = {name: [] for name in timers}
   for _ in range(chunks):

@@ -126,6 +126,9 @@ def check_batch_fits(config, train_split):
   if len(train_split) < config.batch_size:
     raise ConfigError("batch_size", config.batch_size,
                       f"at most the {len(train_split)} examples of split '{config.data.train_split}'")
+  per_epoch = len(train_split) // config.batch_size
+  if config.steps_per_dispatch > per_epoch:   # a dispatch reads this epoch's and the next's order
+    raise ConfigError("steps_per_dispatch", config.steps_per_dispatch, f"at most the {per_epoch} steps of an epoch")
 
 
 class Run:

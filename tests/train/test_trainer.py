@@ -62,6 +62,13 @@ def test_k_steps_per_dispatch_equal_single_steps_across_an_epoch_and_off_the_gri
   np.testing.assert_allclose(losses[1][12], losses[0][12], rtol=1e-6)   # the mean over the scan's 4 rows
 
 
+def test_a_dispatch_longer_than_an_epoch_is_refused(tmp_path):
+  c = tiny(num_steps=12, log_every=12, checkpoint_every=12, batch_size=128, steps_per_dispatch=12)
+  with pytest.raises(ConfigError, match="steps_per_dispatch=12 is invalid: expected at most the 10 steps of an epoch"):
+    trainer.train(c, str(tmp_path))
+  assert not (tmp_path / "checkpoints").exists()
+
+
 def test_divergence_inside_a_dispatch_names_its_step(tmp_path):
   c = diverging(8)
   c.log_every, c.steps_per_dispatch = 2, 2
