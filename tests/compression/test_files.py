@@ -83,6 +83,19 @@ def test_bbans_rate_of_a_trained_vae_is_its_negative_elbo_plus_the_clean_bits(se
   assert abs(payload_bits / (neg_elbo_bits + clean_bits) - 1) < 0.01, (payload_bits, neg_elbo_bits, clean_bits)
 
 
+def test_real_binarized_mnist_round_trips_with_both_coders(setup, made, tmp_path):
+  """20 images of the real static binarized MNIST test split (skipped where ../shared is
+  absent): bit-exact back through BB-ANS and through exact coding."""
+  from tests.conftest import shared
+  with np.load(shared("binarized_mnist", "binarized_mnist.npz")) as f:
+    images = f["test"][:20].reshape(20, 28, 28)
+  np.save(tmp_path / "real.npy", images)
+  for wd, lanes in ((setup[1], 4), (made, 20)):
+    files.compress(wd, str(tmp_path / "real.npy"), str(tmp_path / "real.gjz"), lanes=lanes)
+    files.decompress(wd, str(tmp_path / "real.gjz"), str(tmp_path / "back.npy"))
+    np.testing.assert_array_equal(np.load(tmp_path / "back.npy"), images)
+
+
 def one_line(fn, *args, match):
   with pytest.raises(InputError) as e:
     fn(*args)
