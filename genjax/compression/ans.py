@@ -104,6 +104,20 @@ def pop(m: Message, start, freq, precision: int) -> None:
     m.head = head
 
 
+def encode_chain(m: Message, images, encode) -> None:
+  """images (n, D) with n a multiple of the lanes: lane l codes images l, l + lanes, ... in
+  that order, each batch of one image per lane by `encode(m, batch)`."""
+  for batch in np.asarray(images).reshape(-1, m.lanes, images.shape[-1]):
+    encode(m, batch)
+
+
+def decode_chain(m: Message, n: int, decode) -> np.ndarray:
+  """The n images `encode_chain` pushed, in their original order; `decode(m)` pops the last
+  batch of one image per lane."""
+  batches = [decode(m) for _ in range(n // m.lanes)]
+  return np.stack(batches[::-1]).reshape(n, -1)
+
+
 def to_words(m: Message) -> np.ndarray:
   """The message as uint32 words: the stack (bottom first), then each head's high and low
   halves."""

@@ -77,16 +77,3 @@ def decode(m: ans.Message, latents: int, dims: int, codec: Codec) -> np.ndarray:
   for j in reversed(range(latents)):
     ans.push_categorical(m, z[:, j], freqs[:, j], codec.posterior_precision)
   return x
-
-
-def encode_chain(m: ans.Message, images, codec: Codec) -> None:
-  """images (n, D) with n a multiple of the lanes: lane l codes images l, l + lanes, ...
-  in that order."""
-  for batch in np.asarray(images).reshape(-1, m.lanes, images.shape[-1]):
-    encode(m, batch, codec)
-
-
-def decode_chain(m: ans.Message, n: int, latents: int, dims: int, codec: Codec) -> np.ndarray:
-  """The n images `encode_chain` pushed, in their original order."""
-  batches = [decode(m, latents, dims, codec) for _ in range(n // m.lanes)]
-  return np.stack(batches[::-1]).reshape(n, dims)

@@ -27,13 +27,3 @@ def decode(m: ans.Message, dims: int, conditionals: Callable, order, precision: 
     f1 = ans.bernoulli_freqs(conditionals(x)[:, i], precision)
     x[:, i] = ans.pop_bernoulli(m, f1, precision)
   return x
-
-
-def encode_chain(m: ans.Message, images, conditionals, order, precision: int = 16) -> None:
-  for batch in np.asarray(images).reshape(-1, m.lanes, images.shape[-1]):
-    encode(m, batch, conditionals, order, precision)
-
-
-def decode_chain(m: ans.Message, n: int, dims: int, conditionals, order, precision: int = 16) -> np.ndarray:
-  batches = [decode(m, dims, conditionals, order, precision) for _ in range(n // m.lanes)]
-  return np.stack(batches[::-1]).reshape(n, dims)

@@ -11,8 +11,8 @@ computing other floats, e.g. on another backend) is refused rather than written.
 """
 import dataclasses
 import hashlib
-import io
 import json
+import math
 import os
 import struct
 import time
@@ -30,7 +30,7 @@ from genjax.errors import InputError
 from genjax.train import checkpoint
 from genjax.train.restore import restore
 from genjax.train.trainer import load_config
-from genjax.train.workdir import atomic_write, check_creatable
+from genjax.train.workdir import atomic_write, atomic_write_npy, check_creatable
 
 MAGIC = b"GJZ1"
 
@@ -114,27 +114,27 @@ def read_images(path: str, shape) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class Coder:
-  """How a run's model codes a chain of flat binary images on a message, and back."""
-  encode: Callable      # (message, images (n, D) bool) -> None
-  decode: Callable      # (message, n, D) -> images (n, D) bool
+  """How a run's model codes one flat binary image per lane on a message, and back."""
+  encode: Callable      # (message, images (lanes, D) bool) -> None
+  decode: Callable      # message -> images (lanes, D) bool
   settings: dict        # what the header records to rebuild the same coder
 
 
 def make_coder(run, state, lanes: int, settings: dict) -> Coder:
   """BB-ANS for a VAE, exact coding for an autoregressive model; `settings` (latent_bits,
   precisions) default where not given."""
+  d = math.prod(run.info.shape)
   if run.config.model.name == "vae":
     codec = vae_codec(run, state, lanes, settings.get("latent_bits", 8),
                       **{k: settings[k] for k in ("posterior_precision", "pixel_precision") if k in settings})
     latents = int(run.config.model.latents)
-    return Coder(lambda m, x: bbans.encode_chain(m, x, codec),
-                 lambda m, n, d: bbans.decode_chain(m, n, latents, d, codec),
+    return Coder(lambda m, x: bbans.encode(m, x, codec), lambda m: bbans.decode(m, latents, d, codec),
                  {"codec": "bbans-vae", "latent_bits": codec.latent_bits,
                   "posterior_precision": codec.posterior_precision, "pixel_precision": codec.pixel_precision})
   conditionals, order = autoregressive_conditionals(run, state, lanes)
   precision = settings.get("pixel_precision", 16)
-  return Coder(lambda m, x: exact.encode_chain(m, x, conditionals, order, precision),
-               lambda m, n, d: exact.decode_chain(m, n, d, conditionals, order, precision),
+  return Coder(lambda m, x: exact.encode(m, x, conditionals, order, precision),
+               lambda m: exact.decode(m, d, conditionals, order, precision),
                {"codec": "exact-autoregressive", "pixel_precision": precision})
 
 
@@ -155,7 +155,7 @@ def compress(workdir: str, input_path: str, output: str, lanes: int = 10, latent
   t = time.perf_counter()
   message = ans.empty(lanes, seed)
   try:
-    coder.encode(message, flat)
+    ans.encode_chain(message, flat, coder.encode)
   except ValueError as e:
     raise InputError(f"--workdir={workdir}: {e}") from None
   seconds = time.perf_counter() - t
@@ -243,7 +243,7 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
                      f"codes by '{coder.settings['codec']}'")
   t = time.perf_counter()
   try:
-    flat = coder.decode(ans.from_words(words, lanes), header["coded"], int(np.prod(shape[1:])))
+    flat = ans.decode_chain(ans.from_words(words, lanes), header["coded"], coder.decode)
   except ans.DecodeError as e:
     raise InputError(f"--input={input_path}: {e}") from None
   seconds = time.perf_counter() - t
@@ -251,11 +251,5 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
   if hashlib.sha256(images.tobytes()).hexdigest() != header["images_sha256"]:
     raise InputError(f"--input={input_path} decoded to images that differ from those coded: the model "
                      "computed different numbers here (another backend or library version?)")
-  atomic_write(output, _npy_bytes(images))
+  atomic_write_npy(output, images)
   return {"images": shape[0], "decode_images_per_sec": shape[0] / seconds}
-
-
-def _npy_bytes(array) -> bytes:
-  buf = io.BytesIO()
-  np.save(buf, array, allow_pickle=False)
-  return buf.getvalue()

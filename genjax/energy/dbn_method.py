@@ -92,7 +92,6 @@ def build(config, info) -> Method:
     k_up, k_step = jax.random.split(rng)
     return rbm_method.update(state, top_inputs(state.below, batch, k_up, global_uniform), k_step, m, tx)
 
-
   def eval_step(state, batch, rng):
     v, log_z = batch["x"].reshape(batch["x"].shape[0], -1), batch["estimates"]["log_z"]
     if not state.below:

@@ -151,7 +151,6 @@ def build(config, info) -> Method:
   def train_step(state, batch, rng):
     return update(state, batch["x"].reshape(batch["x"].shape[0], -1), rng, m, tx)
 
-
   def eval_step(state, batch, rng):
     v = batch["x"].reshape(batch["x"].shape[0], -1)
     nll = rbm.free_energy(state.params, v) + batch["estimates"]["log_z"]

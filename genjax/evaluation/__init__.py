@@ -1,6 +1,5 @@
 """Evaluation: the evaluators (`evaluators`), the sample-quality metrics (`sample_quality`,
 `inception`), and what experiments.evaluate and experiments.sample call on a trained run."""
-import io
 import os
 from typing import Dict, Optional, Tuple
 
@@ -13,7 +12,7 @@ from genjax.evaluation import evaluators
 from genjax.train import images
 from genjax.train.restore import restore
 from genjax.train.trainer import load_config
-from genjax.train.workdir import atomic_write, check_creatable
+from genjax.train.workdir import atomic_write_npy, check_creatable
 
 __all__ = ["evaluate", "evaluators", "restore", "to_uint8", "write_samples"]
 
@@ -91,9 +90,7 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, 
     raise InputError(f"--workdir={workdir} holds a {run.config.model.name}, which does not generate samples")
   out = out or os.path.join(workdir, "samples", f"sample_step{step}_seed{seed}")
   samples = run.samples(state, n, seed)
-  buffer = io.BytesIO()
-  np.save(buffer, samples)
-  atomic_write(out + ".npy", buffer.getvalue())
+  atomic_write_npy(out + ".npy", samples)
   images.save_png(out + ".png", run.picture(samples))
   paths = [out + ".png", out + ".npy"]
   pictures = dict(run.method_pictures(state))

@@ -9,9 +9,9 @@ A family is a *method*: four pure functions over a state pytree.
       ONE device's update. `batch['x']` is this device's slice of the global batch, already
       preprocessed (`batch['levels']`: its integer levels, the targets of a discrete
       likelihood; `batch['label']` where the data set has labels); cross-device reductions
-      are explicit collectives over `AXIS` (average gradients with
-      this module's `pmean(grads)`, which one device skips). `metrics` is a dict of scalars; the trainer averages
-      them over devices. Several networks (a GAN's generator and
+      are explicit collectives over `AXIS` (average gradients with this module's
+      `pmean(grads)`, which one device skips). `metrics` is a dict of scalars; the trainer
+      averages them over devices. Several networks (a GAN's generator and
       discriminator) and several optimisers are updated here, in one compiled step.
   eval_step(state, batch, rng) -> metrics
       Per-example metrics, each of shape (local_batch,); the trainer masks padding and

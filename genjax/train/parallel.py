@@ -112,15 +112,16 @@ class Compiled:
     self.train_step_resident = jax.jit(lambda state, data, perm, key, step: sharded_gathered(
         state, data, perm, jax.random.fold_in(key, step), step), donate_argnums=0)
 
-    def scanned(state, data, perms, key, first, epoch, k):
+    def scanned(state, data, perms, key, first, k):
       """k resident steps from `first` in one compiled call: step s reads its epoch's row of
-      perms (epoch, epoch + 1); metrics come back stacked, one row per step."""
+      perms (the orders of first's epoch and the next); metrics come back stacked, one row
+      per step."""
       def body(state, step):
-        perm = perms[step // steps_per_epoch - epoch]
+        perm = perms[step // steps_per_epoch - first // steps_per_epoch]
         return sharded_gathered(state, data, perm, jax.random.fold_in(key, step), step)
       return jax.lax.scan(body, state, first + jnp.arange(k, dtype=jnp.int32))
 
-    self.train_steps_resident = jax.jit(scanned, static_argnums=6, donate_argnums=0)
+    self.train_steps_resident = jax.jit(scanned, static_argnums=5, donate_argnums=0)
     self.eval_step = jax.jit(jax.shard_map(
         per_device_eval_step(method, preprocess), mesh=mesh,
         in_specs=(self.specs, P(AXIS), P(AXIS), P(), P()), out_specs=(P(), P()), check_vma=False))

@@ -310,24 +310,22 @@ class Session:
     per dispatch (one step, or steps_per_dispatch in one compiled scan) only the step number."""
     c, run = self.config, self.run
     resident = run.compiled.put_replicated(gdata.take(run.batches.split, slice(None)))
-    epoch, perms = None, None
+    epoch, perm, perms = None, None, None
     k, per_epoch = c.steps_per_dispatch, run.batches.steps_per_epoch
     key = keys.stream(run.rng, "train")     # step s: fold_in(key, s), inside the compiled step
     while self.step < c.num_steps and not stop:
       if self.step // per_epoch != epoch:
         epoch = self.step // per_epoch
-        # k steps span this epoch and perhaps the next: the scan reads both permutations
-        perms = np.stack([run.batches.permutation(e).astype(np.int32) for e in range(epoch, epoch + min(k, 2))])
-        perms = run.compiled.put_replicated(perms if k > 1 else perms[0])
+        orders = [run.batches.permutation(e).astype(np.int32) for e in range(epoch, epoch + min(k, 2))]
+        perm = run.compiled.put_replicated(orders[0])
+        if k > 1:   # k steps span this epoch and perhaps the next: the scan reads both orders
+          perms = run.compiled.put_replicated(np.stack(orders))
       step = jax.device_put(np.int32(self.step))
       n = k if self.step % k == 0 else 1   # a run resumed off the k-step grid steps back onto it
-      if k == 1:
-        self.state, metrics = run.compiled.train_step_resident(self.state, resident, perms, key, step)
-      elif n == 1:
-        self.state, metrics = run.compiled.train_step_resident(self.state, resident, perms[0], key, step)
+      if n == 1:
+        self.state, metrics = run.compiled.train_step_resident(self.state, resident, perm, key, step)
       else:
-        self.state, metrics = run.compiled.train_steps_resident(
-            self.state, resident, perms, key, step, jax.device_put(np.int32(epoch)), k)
+        self.state, metrics = run.compiled.train_steps_resident(self.state, resident, perms, key, step, k)
       self.pending.append((self.step, metrics, n))
       self.step += n
       if self.block and (self.step - n) // c.block_every != self.step // c.block_every:

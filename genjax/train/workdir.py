@@ -7,12 +7,14 @@ before a field existed still loads.
 """
 import contextlib
 import fcntl
+import io
 import json
 import os
 import tempfile
 from typing import Iterable
 
 import ml_collections
+import numpy as np
 
 from genjax.errors import InputError
 
@@ -80,6 +82,13 @@ def atomic_write(path: str, data: bytes):
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+
+def atomic_write_npy(path: str, array: np.ndarray):
+  """`array` as a .npy file at `path`, written whole or not at all."""
+  buffer = io.BytesIO()
+  np.save(buffer, array, allow_pickle=False)
+  atomic_write(path, buffer.getvalue())
 
 
 @contextlib.contextmanager

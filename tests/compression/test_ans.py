@@ -133,9 +133,10 @@ def test_bbans_round_trip_and_rate_equals_the_discretised_negative_elbo():
   lanes, n = 4, 400
   x = rng.uniform(size=(n, 12)) < 0.4
   m = ans.empty(lanes, seed=5)
-  bbans.encode_chain(m, x, codec)
+  ans.encode_chain(m, x, lambda m, b: bbans.encode(m, b, codec))
   words = ans.to_words(m)
-  np.testing.assert_array_equal(bbans.decode_chain(ans.from_words(words, lanes), n, 1, 12, codec), x)
+  np.testing.assert_array_equal(ans.decode_chain(ans.from_words(words, lanes), n,
+                                                    lambda m: bbans.decode(m, 1, 12, codec)), x)
   means, variances = zip(*(expected_bits(xi, codec) for xi in x))
   excess = 32 * len(words) - sum(means) - 64 * lanes        # the final heads hold 64 bits each
   assert abs(excess) < 3 * np.sqrt(sum(variances)) + 32 * lanes
@@ -171,9 +172,10 @@ def test_exact_coding_round_trips_and_costs_the_models_information():
   for i in order:
     x[:, i] = rng.uniform(size=n) < conditionals(x)[:, i]
   m = ans.empty(lanes)
-  exact.encode_chain(m, x, conditionals, order)
+  ans.encode_chain(m, x, lambda m, b: exact.encode(m, b, conditionals, order))
   words = ans.to_words(m)
-  np.testing.assert_array_equal(exact.decode_chain(ans.from_words(words, lanes), n, d, conditionals, order), x)
+  np.testing.assert_array_equal(ans.decode_chain(ans.from_words(words, lanes), n,
+                                                    lambda m: exact.decode(m, d, conditionals, order)), x)
   q1 = ans.bernoulli_freqs(conditionals(x), 16) / 2 ** 16
   ideal = -np.log2(np.where(x, q1, 1 - q1)).sum()
   assert ideal <= 32 * len(words) - 32 * lanes <= ideal + (64 + 32) * lanes
