@@ -39,6 +39,14 @@ def validate(cfg) -> Info:
     raise ConfigError("data.train_subset", cfg.train_subset, "a non-negative integer (0: the whole split)")
   if cfg.get("augment_with", "") and not os.path.isfile(cfg.augment_with):
     raise ConfigError("data.augment_with", cfg.augment_with, "an existing .npz file")
+  m = cfg.get("real_per_batch", 0)
+  if not (isinstance(m, int) and not isinstance(m, bool) and m >= 0):
+    raise ConfigError("data.real_per_batch", m, "a non-negative integer (0: uniform over the union)")
+  for field in ("real_per_batch", "augment_only"):
+    if cfg.get(field) and not cfg.get("augment_with", ""):
+      raise ConfigError(f"data.{field}", cfg[field], "its default: it needs data.augment_with")
+  if m and cfg.get("augment_only", False):
+    raise ConfigError("data.real_per_batch", m, "0 with data.augment_only (no original examples)")
   if cfg.manual_dir and not os.path.isdir(cfg.manual_dir):
     raise ConfigError("data.manual_dir", cfg.manual_dir, "an existing directory holding the raw files")
   if cfg.data_dir and os.path.exists(cfg.data_dir) and not os.path.isdir(cfg.data_dir):

@@ -16,20 +16,46 @@ from genjax.data.sources import Info, Split
 
 
 class Batches:
-  """`batches(step)` -> this process's part of the global batch at that step (numpy)."""
+  """`batches(step)` -> this process's part of the global batch at that step (numpy).
+
+  With `real_per_batch` m > 0 on a split with appended examples (`data.augment_with`),
+  every batch is m of the original examples, in the order a batch of m from them alone
+  would take, followed by the rest drawn from the appended ones: a fixed mixing proportion,
+  and each original example seen as often as without the appended ones. An epoch is then a
+  pass over the original examples.
+  """
 
   def __init__(self, split: Split, global_batch: int, seed: int,
-               process_index: int = 0, process_count: int = 1, shuffle: bool = True):
+               process_index: int = 0, process_count: int = 1, shuffle: bool = True,
+               real_per_batch: int = 0):
     self.split, self.global_batch, self.seed, self.shuffle = split, global_batch, seed, shuffle
-    self.steps_per_epoch = len(split) // global_batch
+    self.real_per_batch = real_per_batch if split.appended_from is not None else 0
+    first = split.appended_from if self.real_per_batch else len(split)
+    self.steps_per_epoch = first // (self.real_per_batch or global_batch)
     local = global_batch // process_count
     self._rows = slice(process_index * local, (process_index + 1) * local)
 
   @functools.lru_cache(maxsize=2)
   def permutation(self, epoch: int) -> np.ndarray:
+    """The epoch's order of rows: steps_per_epoch consecutive global batches."""
     if not self.shuffle:  # The benchmark workloads' rule: sequential, the same every epoch.
       return np.arange(len(self.split))
+    if self.real_per_batch:
+      return self._mixed(epoch)
     return np.random.default_rng([self.seed, epoch]).permutation(len(self.split))
+
+  def _mixed(self, epoch: int) -> np.ndarray:
+    """Original rows as their own permutation orders them, then appended rows, taken from
+    a stream of seeded permutations of them, so each is used equally often across epochs."""
+    n_real, m, steps = self.split.appended_from, self.real_per_batch, self.steps_per_epoch
+    real = np.random.default_rng([self.seed, epoch]).permutation(n_real)[:steps * m]
+    n_extra, k = len(self.split) - n_real, self.global_batch - m
+    pos = np.arange(epoch * steps * k, (epoch + 1) * steps * k)
+    first, last = pos[0] // n_extra, pos[-1] // n_extra
+    stream = np.concatenate([np.random.default_rng([self.seed, c, 1]).permutation(n_extra)
+                             for c in range(first, last + 1)])
+    extra = n_real + stream[pos - first * n_extra]
+    return np.concatenate([real.reshape(steps, m), extra.reshape(steps, k)], 1).reshape(-1)
 
   def indices(self, step: int) -> np.ndarray:
     epoch, i = divmod(step, self.steps_per_epoch)

@@ -37,6 +37,7 @@ class Info:
 class Split:
   x: np.ndarray
   label: Optional[np.ndarray] = None
+  appended_from: Optional[int] = None   # rows from here on came from data.augment_with
 
   def __len__(self):
     return len(self.x)
@@ -105,7 +106,9 @@ def load(cfg) -> Dict[str, Split]:
   if cfg.get("train_subset", 0):
     train = subset(train, cfg.train_subset, cfg.get("subset_seed", 0))
   if cfg.get("augment_with", ""):
-    train = concatenate(train, read_npz(cfg.augment_with, INFOS[cfg.name]))
+    extra = read_npz(cfg.augment_with, INFOS[cfg.name])
+    train = extra if cfg.get("augment_only", False) else dataclasses.replace(
+        concatenate(train, extra), appended_from=len(train))
   splits[cfg.train_split] = train
   return splits
 

@@ -36,6 +36,9 @@ def base() -> ml_collections.ConfigDict:
   c.data.train_subset = 0      # >0: a class-balanced random subset of the train split this big
   c.data.subset_seed = 0
   c.data.augment_with = ""     # an .npz of extra labelled training images (x uint8, label)
+  c.data.augment_only = False  # train on augment_with's images alone (e.g. a GAN's samples)
+  c.data.real_per_batch = 0    # with augment_with: m original examples in every batch, the rest
+                               # appended ones (0: batches drawn uniformly from the union)
   c.data.toy2d_train_size = 100_000
   c.data.toy2d_test_size = 10_000
   c.data.toy2d_seed = 0

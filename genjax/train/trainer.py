@@ -123,10 +123,15 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
 
 
 def check_batch_fits(config, train_split):
-  if len(train_split) < config.batch_size:
-    raise ConfigError("batch_size", config.batch_size,
-                      f"at most the {len(train_split)} examples of split '{config.data.train_split}'")
-  per_epoch = len(train_split) // config.batch_size
+  m = config.data.real_per_batch
+  if m and not 0 < m < config.batch_size:
+    raise ConfigError("data.real_per_batch", m, f"fewer than batch_size={config.batch_size} "
+                      "(the rest of each batch is appended examples), or 0")
+  first = train_split.appended_from if m else len(train_split)
+  if first < (m or config.batch_size):
+    raise ConfigError("data.real_per_batch" if m else "batch_size", m or config.batch_size,
+                      f"at most the {first} examples of split '{config.data.train_split}'")
+  per_epoch = first // (m or config.batch_size)
   if config.steps_per_dispatch > per_epoch:   # a dispatch reads this epoch's and the next's order
     raise ConfigError("steps_per_dispatch", config.steps_per_dispatch, f"at most the {per_epoch} steps of an epoch")
 
@@ -148,7 +153,8 @@ class Run:
     self.method = method or build_method(config, info)
     self.preprocess = gdata.make_preprocess(config.data, info)
     self.batches = gdata.Batches(train_split, config.batch_size, config.seed,
-                                 jax.process_index(), jax.process_count())
+                                 jax.process_index(), jax.process_count(),
+                                 real_per_batch=config.data.real_per_batch)
     self.compiled = Compiled(self.method, self.preprocess, mesh, self.batches(0),
                              self.batches.steps_per_epoch, previous)
     self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)

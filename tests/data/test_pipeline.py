@@ -103,3 +103,55 @@ def test_train_subset_is_class_balanced_seeded_and_augment_with_appends(tmp_path
   cfg.augment_with, cfg.train_subset = "", 105
   with pytest.raises(DataError, match="multiple of the 10 classes"):
     data.load(cfg)
+
+
+def test_mixed_batches_keep_the_original_order_and_a_fixed_proportion():
+  """With real_per_batch m, each batch's first m rows are exactly the batch of m a run on
+  the original rows alone reads at that step, the rest are appended rows, and the appended
+  rows are used evenly (a stream of permutations) across epochs."""
+  real, appended = split(40), Split(np.arange(100, 130)[:, None], np.arange(30) % 10)
+  both = Split(np.concatenate([real.x, appended.x]), np.concatenate([real.label, appended.label]),
+               appended_from=40)
+  alone, mixed = Batches(real, 8, seed=5), Batches(both, 20, seed=5, real_per_batch=8)
+  assert mixed.steps_per_epoch == alone.steps_per_epoch == 5
+  rows = []
+  for step in range(15):                       # three epochs of the original rows
+    x = mixed(step)["x"][:, 0]
+    np.testing.assert_array_equal(x[:8], alone(step)["x"][:, 0])
+    assert np.all(x[8:] >= 100)
+    rows.append(x[8:])
+  counts = np.bincount(np.concatenate(rows) - 100)   # 180 appended rows = 6 passes over 30
+  assert np.all(counts == 6)
+  np.testing.assert_array_equal(Batches(both, 20, seed=5, real_per_batch=8)(13)["x"], mixed(13)["x"])
+
+
+def test_augment_only_trains_on_the_appended_images_and_mixing_is_validated(tmp_path):
+  cfg = base.get_config().data
+  cfg.name, cfg.train_subset = "mnist_like", 100
+  extra = tmp_path / "extra.npz"
+  np.savez(extra, x=np.full((7, 28, 28, 1), 9, np.uint8), label=np.full(7, 2))
+  cfg.augment_with, cfg.augment_only = str(extra), True
+  train = data.load(cfg)["train"]
+  assert len(train) == 7 and np.all(train.x == 9) and train.appended_from is None
+  cfg.augment_only, cfg.real_per_batch = False, 10
+  assert data.load(cfg)["train"].appended_from == 100
+  cfg.augment_only = True
+  with pytest.raises(ConfigError, match="real_per_batch"):
+    data.validate(cfg)
+  cfg.augment_with, cfg.augment_only = "", False
+  with pytest.raises(ConfigError, match="needs data.augment_with"):
+    data.validate(cfg)
+
+
+def test_mixed_batches_must_leave_room_for_appended_rows_and_fit_the_originals():
+  from genjax.train import trainer
+  c = base.get_config("classifier")
+  both = Split(np.zeros((50, 1)), np.zeros(50, int), appended_from=20)
+  c.batch_size, c.data.real_per_batch = 32, 32
+  with pytest.raises(ConfigError, match="fewer than batch_size=32"):
+    trainer.check_batch_fits(c, both)
+  c.data.real_per_batch = 24
+  with pytest.raises(ConfigError, match="at most the 20 examples"):
+    trainer.check_batch_fits(c, both)
+  c.data.real_per_batch = 16
+  trainer.check_batch_fits(c, both)
