@@ -58,8 +58,9 @@ def validate(config, info):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
   if not 0.0 <= m.ema_decay < 1.0:
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
-  if m.gp_weight < 0:
-    raise ConfigError("model.gp_weight", m.gp_weight, "a non-negative weight")
+  for field in ("gp_weight", "r1_weight"):
+    if not (isinstance(m[field], (int, float)) and m[field] >= 0):
+      raise ConfigError(f"model.{field}", m[field], "a non-negative weight")
   if m.conditional and info.num_classes < 2:
     raise ConfigError("model.conditional", m.conditional, f"False: {config.data.name} has no labels")
   if info.is_image and (config.data.scale != "[-1,1]" or config.data.binarize != "none"):
@@ -73,7 +74,8 @@ def make_networks(config, info, axis_name=None):
   m = config.model
   classes = info.num_classes if m.conditional else 0
   if m.arch == "conv":
-    gen = ConvGenerator(tuple(info.shape), tuple(m.g_hidden), classes, axis_name=axis_name)
+    gen = ConvGenerator(tuple(info.shape), tuple(m.g_hidden), classes, axis_name=axis_name,
+                        kernel=m.g_kernel, upsample=m.upsample)
     disc = ConvDiscriminator(tuple(m.d_hidden), classes, m.spectral_norm)
   else:
     gen = MLPGenerator(math.prod(info.shape), tuple(m.g_hidden), tanh=info.is_image,
@@ -118,6 +120,8 @@ class Networks:
       t = global_draw(jax.random.uniform, r_gp, real.shape[0])
       loss += self.model.gp_weight * losses.gradient_penalty(
           self.critic(d_params, new_stats, label), real, fake, t)
+    if self.model.r1_weight:
+      loss += 0.5 * self.model.r1_weight * losses.r1_penalty(self.critic(d_params, new_stats, label), real)
     return loss, new_stats
 
   def g_loss(self, g_params, d_params, d_stats, label, rng, n):
@@ -217,7 +221,7 @@ def protocol(config):
   return {"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-          "loss": m.loss, "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
+          "loss": m.loss, "r1_weight": m.r1_weight, "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
 
 
 def defaults(c):
@@ -229,8 +233,11 @@ def defaults(c):
   c.model.latents = 100
   c.model.g_hidden = (256, 512, 1024)
   c.model.d_hidden = (1024, 512, 256)
+  c.model.upsample = "subpixel"   # conv G's 2x upsampling: 'subpixel' or 'resize' (nearest + conv)
+  c.model.g_kernel = 2            # conv G's upsampling kernel (k x k)
   c.model.loss = "ns"            # 'ns' (the seed's BCE), 'hinge' or 'wgan-gp'
   c.model.gp_weight = 10.0       # wgan-gp only
+  c.model.r1_weight = 0.0        # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (any loss)
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
   # Sample quality in a genjax classifier's feature space (classifier FID, precision/recall,

@@ -51,6 +51,16 @@ def test_gradient_penalty_equals_a_hand_computation():
                              expected, rtol=1e-4)
 
 
+def test_r1_penalty_equals_a_hand_computation():
+  # The same critic at the real points: E ||A^T (w * (1 - tanh(Ax)^2))||^2.
+  rng = np.random.default_rng(1)
+  a, w, real = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(5, 3))
+  critic = lambda x: jnp.tanh(x @ jnp.asarray(a).T) @ jnp.asarray(w)
+  grads = (w * (1 - np.tanh(real @ a.T) ** 2)) @ a
+  np.testing.assert_allclose(losses.r1_penalty(critic, jnp.asarray(real)),
+                             np.mean(np.sum(grads ** 2, axis=1)), rtol=1e-4)
+
+
 def test_the_seeds_networks():
   g = MLPGenerator(784)
   gp = g.init(jax.random.PRNGKey(0), jnp.zeros((1, 100)))["params"]

@@ -1,12 +1,13 @@
 """GAN networks: spectral norm against numpy's SVD, sub-pixel upsampling, conditioning,
 BatchNorm's standing statistics, and the 8-device step equal to the 1-device step."""
 import jax
+import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
 from genjax import data as gdata
 from genjax.gan.method import build_parts
-from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, depth_to_space
+from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, Upsample, depth_to_space
 from genjax.train import parallel, trainer
 from tests.conftest import load_config
 
@@ -38,6 +39,25 @@ def test_depth_to_space_places_channel_groups_as_pixel_offsets():
   for i in range(2):
     for j in range(2):
       np.testing.assert_array_equal(out[:, i::2, j::2], h[..., (2 * i + j) * 2:(2 * i + j + 1) * 2])
+
+
+def test_resize_upsampling_is_nearest_neighbour_then_one_shared_kernel():
+  # 'resize' = a k x k conv of the 2x nearest-neighbour image; a 1x1 kernel makes each output
+  # pixel its source pixel times the kernel, so every 2x2 block repeats one input pixel.
+  h = jnp.asarray(np.random.default_rng(0).normal(size=(1, 3, 3, 2)), jnp.float32)
+  up = Upsample(4, kernel=3, kind="resize")
+  params = up.init(jax.random.PRNGKey(0), h)
+  out = up.apply(params, h)
+  assert out.shape == (1, 6, 6, 4)
+  conv = nn.Conv(4, (3, 3))
+  np.testing.assert_allclose(out, conv.apply({"params": params["params"]["Conv_0"]},
+                                            jnp.repeat(jnp.repeat(h, 2, 1), 2, 2)), rtol=1e-6)
+  one = Upsample(1, kernel=1, kind="resize", use_bias=False)
+  p1 = one.init(jax.random.PRNGKey(1), h)
+  out1 = np.asarray(one.apply(p1, h))[0, ..., 0]
+  np.testing.assert_allclose(out1[::2, ::2], out1[1::2, 1::2], rtol=1e-6)
+  sub = Upsample(4, kernel=3)                      # sub-pixel: each phase has its own kernel
+  assert sub.init(jax.random.PRNGKey(0), h)["params"]["Conv_0"]["kernel"].shape == (3, 3, 2, 16)
 
 
 def test_the_projection_discriminator_adds_a_term_linear_in_the_label_embedding():
