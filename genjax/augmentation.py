@@ -1,18 +1,24 @@
-"""GAN data augmentation, measured: does a classifier trained on few labelled images improve
-when a class-conditional GAN, trained on those same images only, adds samples?
+"""GAN data augmentation, measured: when does a classifier trained on few labelled images
+improve if a class-conditional GAN, trained on those same images only, adds samples?
 
-For each seed: a class-balanced subset of `real` labelled training images (drawn with that
-seed); a conditional GAN trained on it alone; `synthetic_per_real * real` class-balanced
-samples of its EMA generator, stored as uint8 images; then the same classifier config trained
-twice for the same number of steps, on the subset alone and on the subset plus the samples,
-and both scored on the full test split. Every stage is a normal trainer run in its own
-workdir, so an interrupted experiment resumes where it stopped, and a run with another
-`synthetic_per_real` in the same workdir reuses the GANs and the real-only classifiers.
+For each label budget n (`budgets`) and seed: a class-balanced subset of n labelled
+training images (drawn with that seed); a conditional GAN trained on it alone, scored by
+classifier-FID and class agreement against the test split; max(ratios) * n class-balanced
+samples of its EMA generator, stored as uint8 images; then, for each synthetic ratio r,
+the same classifier config trained for the same number of steps on batches of
+`real_per_batch` real images (in the same order for every r) plus r times as many samples
+(the first r * n of them), so a real image is seen equally often in every arm and only the
+samples' presence differs; r = 0 is the real images alone. Also the classifier trained on
+the max(ratios) * n samples alone (the classification accuracy score, CAS: the GAN's
+quality for training). All are scored on the full test split.
+
+Every stage is a normal trainer run in its own workdir, so an interrupted study resumes
+where it stopped.
 """
 import io
 import json
 import os
-from typing import Dict
+from typing import Dict, List
 
 import numpy as np
 
@@ -23,10 +29,18 @@ from genjax.train.workdir import atomic_write, check_workdir
 
 
 def validate(config):
-  if not (isinstance(config.real, int) and config.real > 0):
-    raise ConfigError("real", config.real, "a positive number of labelled images")
-  if not (isinstance(config.synthetic_per_real, int) and config.synthetic_per_real >= 0):
-    raise ConfigError("synthetic_per_real", config.synthetic_per_real, "a non-negative integer")
+  budgets, ratios = tuple(config.budgets), tuple(config.ratios)
+  if not budgets or any(not (isinstance(n, int) and n > 0) for n in budgets):
+    raise ConfigError("budgets", config.budgets, "a non-empty tuple of positive label budgets")
+  if not ratios or any(not (isinstance(r, (int, float)) and r >= 0) for r in ratios):
+    raise ConfigError("ratios", config.ratios, "a non-empty tuple of non-negative synthetic:real ratios")
+  m = config.real_per_batch
+  if not (isinstance(m, int) and m > 0):
+    raise ConfigError("real_per_batch", m, "a positive number of real images per batch")
+  for r in ratios:
+    if not float(r * m).is_integer() or any(not float(r * n).is_integer() for n in budgets):
+      raise ConfigError("ratios", config.ratios, f"ratios r with r * real_per_batch and r * n "
+                        f"whole for every budget n (r={r} is not)")
   if not config.seeds or any(not isinstance(s, int) for s in config.seeds):
     raise ConfigError("seeds", config.seeds, "a non-empty tuple of integer seeds")
   if not config.gan.model.get("conditional", False):
@@ -35,16 +49,22 @@ def validate(config):
   if config.classifier.data.name != config.gan.data.name:
     raise ConfigError("classifier.data.name", config.classifier.data.name,
                       f"the GAN's data set, {config.gan.data.name}")
-  for part in ("gan", "classifier"):
-    trainer.validate(stage_config(config, part, config.seeds[0]))
+  for n in budgets:
+    for part in ("gan", "classifier"):
+      trainer.validate(stage_config(config, part, n, config.seeds[0]))
 
 
-def stage_config(config, part, seed, augment_with=""):
-  """The `part` run of one seed: trained on that seed's subset only."""
+def stage_config(config, part, n, seed, synthetic="", ratio=0.0, only=False):
+  """The `part` run of one budget and seed: trained on that seed's n real images, plus (a
+  classifier with `synthetic`) the samples in a fixed proportion, or on the samples alone."""
   c = config[part].copy_and_resolve_references()
   c.seed = seed
-  c.data.train_subset, c.data.subset_seed = config.real, seed
-  c.data.augment_with = augment_with
+  c.data.train_subset, c.data.subset_seed = n, seed
+  if part == "classifier":
+    m = config.real_per_batch
+    c.batch_size = m + int(ratio * m)
+    c.data.augment_with, c.data.augment_only = synthetic, only
+    c.data.real_per_batch = m if synthetic and not only else 0
   return c
 
 
@@ -54,50 +74,123 @@ def write_synthetic(gan_dir: str, path: str, n: int, seed: int):
   run, _, state = restore(gan_dir)
   labels = np.arange(n) % run.info.num_classes
   x = evaluation.to_uint8(run.samples(state, n, seed=seed, labels=labels), run.config.data)
+  write_npz(path, x, labels)
+
+
+def write_npz(path, x, labels):
   buffer = io.BytesIO()
   np.savez(buffer, x=x, label=labels.astype(np.int32))
   atomic_write(path, buffer.getvalue())
 
 
-def train_stage(config, workdir: str) -> Dict[str, float]:
-  """One stage's run, then (classifiers) its test accuracy, scored once on the final state; a
-  signal that stopped it stops the experiment (the same command resumes)."""
+def train_stage(config, workdir: str) -> None:
+  """One stage's run; a signal that stopped it stops the study (the same command resumes)."""
   if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
-  if config.model.name != "classifier":
-    return {}
+
+
+def cached(path: str, compute) -> Dict:
+  """compute()'s JSON result, stored at path the first time (a resumed study reuses it)."""
+  if not os.path.exists(path):
+    atomic_write(path, json.dumps(compute(), indent=2).encode())
+  with open(path) as f:
+    return json.load(f)
+
+
+def test_accuracy(workdir: str) -> Dict:
   run, _, state = restore(workdir)
-  return run.evaluate(state, "test")
+  return {"accuracy": run.evaluate(state, "test")["accuracy"]}
+
+
+def gan_quality(config, gan_dir: str, seed: int) -> Dict:
+  """The GAN's classifier-FID, precision/recall and class agreement against the test split."""
+  from genjax import evaluation
+  run, _, state = restore(gan_dir)
+  q = evaluation.evaluators.sample_quality(run, state, config.quality_classifier,
+                                           config.quality_samples, seed, "test")
+  return {k: q[k] for k in ("fid", "precision", "recall", "class_agreement")}
+
+
+def synthetic_file(config, d: str, gan_dir: str, n: int, seed: int, count: int) -> str:
+  """The first `count` of the max(ratios) * n samples (class-balanced for count a multiple
+  of the classes), written once."""
+  everything = os.path.join(d, f"synthetic_{int(max(config.ratios) * n)}.npz")
+  if not os.path.exists(everything):
+    write_synthetic(gan_dir, everything, int(max(config.ratios) * n), seed)
+  path = os.path.join(d, f"synthetic_{count}.npz")
+  if not os.path.exists(path):
+    with np.load(everything) as f:
+      write_npz(path, f["x"][:count], f["label"][:count])
+  return path
+
+
+def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
+  """One budget and seed: the GAN, its quality, each ratio's classifier and the CAS one."""
+  d = os.path.join(workdir, f"real{n}", f"seed{seed}")
+  gan_dir = os.path.join(d, "gan")
+  logger.log(f"{n} labels, seed {seed}: conditional GAN on the {n} labelled images")
+  train_stage(stage_config(config, "gan", n, seed), gan_dir)
+  row = {"real": n, "seed": seed, "gan": {}, "accuracy": {}}
+  if config.quality_classifier:
+    row["gan"] = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed))
+  for r in config.ratios:
+    count = int(r * n)
+    synthetic = synthetic_file(config, d, gan_dir, n, seed, count) if count else ""
+    out = os.path.join(d, f"classifier_ratio{r:g}")
+    logger.log(f"{n} labels, seed {seed}: classifier, {count} samples ({r:g} per real image)")
+    train_stage(stage_config(config, "classifier", n, seed, synthetic, r), out)
+    row["accuracy"][f"{r:g}"] = cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
+  count = int(max(config.ratios) * n)
+  out = os.path.join(d, "classifier_synthetic_only")
+  logger.log(f"{n} labels, seed {seed}: classifier on the {count} samples alone (CAS)")
+  train_stage(stage_config(config, "classifier", n, seed,
+                           synthetic_file(config, d, gan_dir, n, seed, count), only=True), out)
+  row["cas"] = cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
+  return row
+
+
+def mean_std(values: List[float]) -> Dict[str, float]:
+  v = np.asarray(values, np.float64)
+  return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(v)}
+
+
+def summarise(config, rows: List[Dict]) -> Dict:
+  """Per budget: each ratio's test accuracy, CAS and the GAN's numbers, mean and sample std
+  over seeds (with every seed's value kept in `per_seed`)."""
+  table = {}
+  for n in config.budgets:
+    mine = [r for r in rows if r["real"] == n]
+    entry = {f"ratio {k}": mean_std([r["accuracy"][k] for r in mine]) for k in mine[0]["accuracy"]}
+    entry["cas"] = mean_std([r["cas"] for r in mine])
+    for key in mine[0]["gan"]:
+      entry[f"gan_{key}"] = mean_std([r["gan"][key] for r in mine])
+    table[str(n)] = entry
+  return {"dataset": config.gan.data.name, "budgets": list(config.budgets),
+          "ratios": list(config.ratios), "seeds": list(config.seeds),
+          "real_per_batch": config.real_per_batch, "classifier_steps": config.classifier.num_steps,
+          "gan_steps": config.gan.num_steps, "eval_split": "test", "table": table, "per_seed": rows}
 
 
 def run(config, workdir: str) -> Dict[str, object]:
   check_workdir(workdir)
   validate(config)
-  n_synthetic = config.synthetic_per_real * config.real
-  rows = []
-  for seed in config.seeds:
-    d = os.path.join(workdir, f"seed{seed}")
-    logger.log(f"seed {seed}: conditional GAN on {config.real} labelled images")
-    train_stage(stage_config(config, "gan", seed), os.path.join(d, "gan"))
-    npz = os.path.join(d, f"synthetic_{n_synthetic}.npz")   # other ratios reuse the same GAN
-    if not os.path.exists(npz):
-      write_synthetic(os.path.join(d, "gan"), npz, n_synthetic, seed)
-    logger.log(f"seed {seed}: classifier on the {config.real} real images alone")
-    alone = train_stage(stage_config(config, "classifier", seed), os.path.join(d, "real_only"))
-    logger.log(f"seed {seed}: classifier on them plus {n_synthetic} GAN samples")
-    both = train_stage(stage_config(config, "classifier", seed, npz),
-                         os.path.join(d, f"real_plus_{n_synthetic}_synthetic"))
-    rows.append({"seed": seed, "real_only": alone["accuracy"], "real_plus_synthetic": both["accuracy"]})
-  summary = {"dataset": config.gan.data.name, "real_images": config.real,
-             "synthetic_images": n_synthetic,
-             "synthetic_to_real": f"{config.synthetic_per_real}:1",
-             "classifier_steps": config.classifier.num_steps,
-             "gan_steps": config.gan.num_steps, "eval_split": "test",
-             "per_seed": rows}
-  for key in ("real_only", "real_plus_synthetic"):
-    acc = np.array([r[key] for r in rows])
-    summary[key] = {"mean_accuracy": float(acc.mean()),
-                    "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0}
-  atomic_write(os.path.join(workdir, f"results_{n_synthetic}_synthetic.json"),
-               json.dumps(summary, indent=2).encode())
+  rows = [run_cell(config, workdir, n, seed) for n in config.budgets for seed in config.seeds]
+  summary = summarise(config, rows)
+  atomic_write(os.path.join(workdir, "results.json"), json.dumps(summary, indent=2).encode())
+  from genjax.train import images
+  images.save_png(os.path.join(workdir, "accuracy.png"), accuracy_plot(summary))
   return summary
+
+
+def accuracy_plot(summary) -> np.ndarray:
+  """Test accuracy against label budget (log scale), one line per ratio, ± one std over seeds."""
+  from genjax.train import images
+  budgets = summary["budgets"]
+  lines = {}
+  for r in summary["ratios"]:
+    cells = [summary["table"][str(n)][f"ratio {r:g}"] for n in budgets]
+    lines[f"{r:g} synthetic per real"] = ([c["mean"] * 100 for c in cells], [c["std"] * 100 for c in cells])
+  cells = [summary["table"][str(n)]["cas"] for n in budgets]
+  lines["synthetic only (CAS)"] = ([c["mean"] * 100 for c in cells], [c["std"] * 100 for c in cells])
+  return images.errorbar_plot(np.log10(budgets), lines, x_ticks=[str(n) for n in budgets],
+                              x_label="labelled images (log scale)", y_label="test accuracy, %")

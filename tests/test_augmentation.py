@@ -1,5 +1,6 @@
-"""The augmentation experiment end to end on embedded data: every stage trains on the seed's
-subset only, the samples are class-balanced uint8 images, and a rerun resumes."""
+"""The augmentation study end to end on embedded data: every stage trains on the seed's
+subset only, each ratio's classifier sees the same real images in the same order plus
+samples in a fixed proportion, the CAS classifier sees samples only, and a rerun resumes."""
 import json
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from genjax import augmentation
 from genjax.errors import ConfigError
+from genjax.train.restore import restore
 from tests.conftest import load_config
 
 
@@ -19,30 +21,62 @@ def tiny():
   return c
 
 
-def test_augmentation_runs_each_seed_on_its_own_subset_and_resumes(tmp_path):
+def test_augmentation_study_runs_each_cell_on_its_subset_and_resumes(tmp_path):
   c = tiny()
   summary = augmentation.run(c, str(tmp_path))
-  assert [r["seed"] for r in summary["per_seed"]] == [0, 1]
-  assert summary["real_images"] == 40 and summary["synthetic_images"] == 80
-  for key in ("real_only", "real_plus_synthetic"):
-    acc = [r[key] for r in summary["per_seed"]]
-    np.testing.assert_allclose(summary[key]["mean_accuracy"], np.mean(acc))
-    np.testing.assert_allclose(summary[key]["std_accuracy"], np.std(acc, ddof=1))
-  with np.load(tmp_path / "seed1" / "synthetic_80.npz") as f:
-    assert f["x"].dtype == np.uint8 and f["x"].shape == (80, 28, 28, 1)
-    np.testing.assert_array_equal(f["label"], np.arange(80) % 10)
-  saved = json.loads((tmp_path / "seed0" / "real_plus_80_synthetic" / "config.json").read_text())
-  assert saved["data"]["train_subset"] == 40 and saved["data"]["subset_seed"] == 0
-  assert saved["data"]["augment_with"].endswith("seed0/synthetic_80.npz")
-  # The GAN saw only the seed's subset: the same 40 images the classifier alone trained on.
-  gan = json.loads((tmp_path / "seed1" / "gan" / "config.json").read_text())
-  assert gan["data"]["train_subset"] == 40 and gan["data"]["subset_seed"] == 1
+  assert [(r["real"], r["seed"]) for r in summary["per_seed"]] == [(20, 0), (20, 1)]
+  cell = summary["table"]["20"]
+  for key, values in (("ratio 0", [r["accuracy"]["0"] for r in summary["per_seed"]]),
+                      ("cas", [r["cas"] for r in summary["per_seed"]])):
+    np.testing.assert_allclose(cell[key]["mean"], np.mean(values))
+    np.testing.assert_allclose(cell[key]["std"], np.std(values, ddof=1))
+  d = tmp_path / "real20" / "seed1"
+  with np.load(d / "synthetic_20.npz") as f:         # 1 * 20 samples
+    assert f["x"].dtype == np.uint8 and f["x"].shape == (20, 28, 28, 1)
+    np.testing.assert_array_equal(f["label"], np.arange(20) % 10)
+  mixed = json.loads((d / "classifier_ratio1" / "config.json").read_text())["data"]
+  assert mixed["train_subset"] == 20 and mixed["subset_seed"] == 1 and mixed["real_per_batch"] == 16
+  assert mixed["augment_with"].endswith("real20/seed1/synthetic_20.npz")
+  # The mixed arm's batches: the real-only arm's 16 real images, in its order, then 16 samples.
+  alone, _, _ = restore(str(d / "classifier_ratio0"))
+  both, _, _ = restore(str(d / "classifier_ratio1"))
+  for step in (0, 3, 7):
+    np.testing.assert_array_equal(both.batches(step)["x"][:16], alone.batches(step)["x"])
+    assert both.batches.indices(step)[16:].min() >= 20 and len(both.batches.indices(step)) == 32
+  cas, _, _ = restore(str(d / "classifier_synthetic_only"))
+  assert len(cas.batches.split) == 20                 # samples only
+  gan = json.loads((d / "gan" / "config.json").read_text())["data"]
+  assert gan["train_subset"] == 20 and gan["subset_seed"] == 1
   assert augmentation.run(c, str(tmp_path)) == summary       # finished stages are not redone
-  assert (tmp_path / "results_80_synthetic.json").exists()
+  assert (tmp_path / "results.json").exists() and (tmp_path / "accuracy.png").exists()
 
 
-def test_augmentation_needs_a_conditional_gan():
+def test_summary_averages_each_budget_and_ratio_over_seeds():
   c = tiny()
-  c.gan.model.conditional = False
-  with pytest.raises(ConfigError, match="conditional"):
+  c.budgets, c.ratios = (20, 40), (0, 1)
+  rows = [{"real": n, "seed": s, "gan": {"fid": 10.0 * s}, "cas": 0.1 * s + n / 100,
+           "accuracy": {"0": 0.5 + s / 10 + n / 1000, "1": 0.6 + n / 1000}}
+          for n in (20, 40) for s in (0, 1, 2)]
+  table = augmentation.summarise(c, rows)["table"]
+  np.testing.assert_allclose(table["40"]["ratio 0"]["mean"], 0.64)
+  np.testing.assert_allclose(table["40"]["ratio 0"]["std"], 0.1)
+  np.testing.assert_allclose(table["20"]["ratio 1"]["mean"], 0.62)
+  np.testing.assert_allclose(table["20"]["cas"]["mean"], 0.3)
+  np.testing.assert_allclose(table["20"]["gan_fid"]["mean"], 10.0)
+  assert augmentation.accuracy_plot(augmentation.summarise(c, rows)).shape[-1] == 3
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("gan.model.conditional", False, "conditional"),
+    ("ratios", (0, 0.3), "r=0.3 is not"),
+    ("budgets", (), "positive label budgets"),
+])
+def test_augmentation_refuses_a_bad_study(field, value, match):
+  c = tiny()
+  part, *rest = field.split(".")
+  node = c
+  for p in field.split(".")[:-1]:
+    node = node[p]
+  node[field.split(".")[-1]] = value
+  with pytest.raises(ConfigError, match=match):
     augmentation.validate(c)

@@ -70,6 +70,52 @@ def line_plot(xs: np.ndarray, ys: np.ndarray, height: int = 256, width: int = 51
   return (img * 255).round().astype(np.uint8)[..., None]
 
 
+PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+           (140, 86, 75), (227, 119, 194), (127, 127, 127))
+
+
+def errorbar_plot(xs, lines, x_ticks, x_label: str, y_label: str, size=(720, 440)) -> np.ndarray:
+  """A labelled line plot with error bars: lines = {name: (means, stds)} at positions xs
+  (ticks labelled x_ticks), a legend in the lower right. (H, W, 3) uint8."""
+  from PIL import ImageDraw
+  w, h = size
+  left, right, top, bottom = 60, w - 20, 20, h - 50
+  xs = np.asarray(xs, np.float64)
+  lo = min(min(m - s for m, s in zip(*v)) for v in lines.values())
+  hi = max(max(m + s for m, s in zip(*v)) for v in lines.values())
+  step = _nice_step((hi - lo) / 6)
+  lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+  px = lambda x: left + (x - xs.min()) / max(np.ptp(xs), 1e-12) * (right - left - 20) + 10
+  py = lambda y: bottom - (y - lo) / max(hi - lo, 1e-12) * (bottom - top)
+  img = Image.new("RGB", size, "white")
+  draw = ImageDraw.Draw(img)
+  draw.rectangle([left, top, right, bottom], outline="black")
+  for y in np.arange(lo, hi + step / 2, step):
+    draw.line([left, py(y), right, py(y)], fill=(225, 225, 225))
+    draw.text((4, py(y) - 6), f"{y:g}", fill="black")
+  for x, tick in zip(xs, x_ticks):
+    draw.text((px(x) - 3 * len(tick), bottom + 6), tick, fill="black")
+  draw.text(((left + right) // 2 - 3 * len(x_label), h - 22), x_label, fill="black")
+  draw.text((left, 4), y_label, fill="black")
+  for i, (name, (means, stds)) in enumerate(lines.items()):
+    colour, shift = PALETTE[i % len(PALETTE)], (i - (len(lines) - 1) / 2) * 3
+    points = [(px(x) + shift, py(m)) for x, m in zip(xs, means)]
+    draw.line(points, fill=colour, width=2)
+    for (cx, cy), m, s in zip(points, means, stds):
+      draw.line([cx, py(m - s), cx, py(m + s)], fill=colour, width=1)
+      draw.ellipse([cx - 3, cy - 3, cx + 3, cy + 3], fill=colour)
+    ly = bottom - 16 * (len(lines) - i) - 6
+    draw.line([right - 190, ly + 6, right - 170, ly + 6], fill=colour, width=3)
+    draw.text((right - 165, ly), name, fill="black")
+  return np.asarray(img)
+
+
+def _nice_step(raw: float) -> float:
+  """The smallest of 1, 2, 5 x 10^k at least raw."""
+  base = 10.0 ** np.floor(np.log10(max(raw, 1e-12)))
+  return next(f * base for f in (1, 2, 5, 10) if f * base >= raw)
+
+
 def picture(samples: np.ndarray) -> np.ndarray:
   """Samples in [0, 1] (images) or raw 2-D points -> one uint8 picture."""
   if samples.ndim == 2:

@@ -223,8 +223,8 @@ ROWS = [
      None, 2, "--input=no.gjz does not exist"),
     # augment
     ("augment-bad-config-value", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=w",
-                                  "--config.real=-5"), None, 2,
-     "config.real=-5 is invalid: expected a positive number of labelled images"),
+                                  "--config.budgets=(100, -5)"), None, 2,
+     "config.budgets=(100, -5) is invalid: expected a non-empty tuple of positive label budgets"),
     ("augment-workdir-is-a-file", ("experiments.augment", f"--config={AUGMENT}:smoke", "--workdir=afile"), None, 2,
      "--workdir=afile is a file"),
 ]

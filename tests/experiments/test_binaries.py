@@ -107,11 +107,11 @@ def test_sigterm_inside_augment_saves_and_stops_with_one_line(tmp_path):
          "--config.gan.num_steps=1000000", "--config.gan.log_every=1"]
   p = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
   deadline = time.time() + 120
-  while not (wd / "seed0" / "gan" / "metrics.jsonl").exists() and time.time() < deadline:
+  while not (wd / "real20" / "seed0" / "gan" / "metrics.jsonl").exists() and time.time() < deadline:
     time.sleep(0.2)
   p.send_signal(signal.SIGTERM)
   out, err = p.communicate(timeout=120)
   lines = [l for l in err.splitlines() if l.strip()]
   assert p.returncode == 0 and lines[-1].startswith("stopped: stopped by a signal during "), err[-2000:]
   assert "Traceback" not in err and out == ""
-  assert len(os.listdir(wd / "seed0" / "gan" / "checkpoints")) == 1   # saved where it stopped
+  assert len(os.listdir(wd / "real20" / "seed0" / "gan" / "checkpoints")) == 1   # saved where it stopped
