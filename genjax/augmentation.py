@@ -49,9 +49,10 @@ def validate(config):
   if config.classifier.data.name != config.gan.data.name:
     raise ConfigError("classifier.data.name", config.classifier.data.name,
                       f"the GAN's data set, {config.gan.data.name}")
-  for n in budgets:
-    for part in ("gan", "classifier"):
-      trainer.validate(stage_config(config, part, n, config.seeds[0]))
+  for n in budgets:     # every stage's config, each ratio's batch size included
+    trainer.validate(stage_config(config, "gan", n, config.seeds[0]))
+    for r in ratios:
+      trainer.validate(stage_config(config, "classifier", n, config.seeds[0], ratio=r))
 
 
 def stage_config(config, part, n, seed, synthetic="", ratio=0.0, only=False):

@@ -80,3 +80,11 @@ def test_augmentation_refuses_a_bad_study(field, value, match):
   node[field.split(".")[-1]] = value
   with pytest.raises(ConfigError, match=match):
     augmentation.validate(c)
+
+
+def test_every_ratios_batch_is_checked_before_anything_trains():
+  # 16 real + 0.25 * 16 = 20 images per batch: not a multiple of the 8 test devices.
+  c = tiny()
+  c.budgets, c.ratios = (40,), (0, 0.25)
+  with pytest.raises(ConfigError, match="batch_size=20"):
+    augmentation.validate(c)

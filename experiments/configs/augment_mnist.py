@@ -1,8 +1,8 @@
 """GAN data augmentation on MNIST as a study (python -m experiments.augment): label budgets
 100, 300, 1 000 and 3 000 (class-balanced), synthetic ratios 0, 0.5, 1, 3 and 10, seeds 0-2.
 
-Per budget n and seed: the class-conditional DCGAN of cgan_mnist trained on the n labelled
-images alone (2 000 steps of 64); its classifier-FID, precision/recall and class agreement
+Per budget n and seed: the class-conditional DCGAN of cgan_mnist, without its FC layers,
+trained on the n labelled images alone (2 000 steps of 64); its classifier-FID, precision/recall and class agreement
 against the test split (5 000 samples, runs/classifier_mnist's feature space); then for
 each ratio r a small CNN classifier (classifier_mnist's with 16 and 32 channels and 64
 features, to fit the study's 72 classifier runs in a CPU budget) trained 1 000 steps
@@ -26,6 +26,8 @@ def get_config(arg=None):
   c.quality_classifier = "runs/classifier_mnist"   # '' skips the GAN's quality numbers
   c.quality_samples = 5_000
   c.gan = cgan_mnist.get_config(arg)
+  # The study's GANs were trained before dcgan gained its FC 1024 layers: without them.
+  c.gan.model.g_dense = c.gan.model.d_dense = ()
   c.classifier = classifier_mnist.get_config(arg)
   c.classifier.model.widths, c.classifier.model.feature_dim = (16, 32), 64
   base.budget(c.gan, arg, 2_000, 500, 2_000)

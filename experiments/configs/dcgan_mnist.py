@@ -1,7 +1,7 @@
-"""DCGAN on MNIST, trained within 30 CPU-minutes (one core: ~7 steps/s)."""
+"""DCGAN on MNIST, trained within 30 CPU-minutes (one core)."""
 from experiments.configs import base, dcgan
 
 
 def get_config(arg=None):
   c = dcgan.get_config("mnist", arg)
-  return base.budget(c, arg, 12_000, 500, 2_000)
+  return base.budget(c, arg, 10_000, 500, 2_000)

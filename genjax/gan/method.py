@@ -28,6 +28,7 @@ from genjax.train.method import AXIS, Method, global_draw, register
 
 LOSSES = ("ns", "hinge", "wgan-gp")
 ARCHS = ("mlp", "conv")
+UPSAMPLINGS = ("subpixel", "resize")
 STANDING_BATCH = 1024   # noise draws whose BatchNorm statistics the EMA generator samples with
 
 
@@ -53,6 +54,12 @@ def validate(config, info):
     raise ConfigError("model.loss", m.loss, "one of " + ", ".join(LOSSES))
   optim.validate_widths("model.g_hidden", m.g_hidden, 2 if m.arch == "conv" else None)
   optim.validate_widths("model.d_hidden", m.d_hidden)
+  optim.validate_widths("model.g_dense", m.g_dense)
+  optim.validate_widths("model.d_dense", m.d_dense)
+  if m.upsample not in UPSAMPLINGS:
+    raise ConfigError("model.upsample", m.upsample, "one of " + ", ".join(UPSAMPLINGS))
+  if not (isinstance(m.g_kernel, int) and m.g_kernel > 0):
+    raise ConfigError("model.g_kernel", m.g_kernel, "a positive kernel size")
   for field in ("latents", "d_steps"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
@@ -75,8 +82,8 @@ def make_networks(config, info, axis_name=None):
   classes = info.num_classes if m.conditional else 0
   if m.arch == "conv":
     gen = ConvGenerator(tuple(info.shape), tuple(m.g_hidden), classes, axis_name=axis_name,
-                        kernel=m.g_kernel, upsample=m.upsample)
-    disc = ConvDiscriminator(tuple(m.d_hidden), classes, m.spectral_norm)
+                        kernel=m.g_kernel, upsample=m.upsample, dense=tuple(m.g_dense))
+    disc = ConvDiscriminator(tuple(m.d_hidden), classes, m.spectral_norm, dense=tuple(m.d_dense))
   else:
     gen = MLPGenerator(math.prod(info.shape), tuple(m.g_hidden), tanh=info.is_image,
                        num_classes=classes)
@@ -235,6 +242,8 @@ def defaults(c):
   c.model.d_hidden = (1024, 512, 256)
   c.model.upsample = "subpixel"   # conv G's 2x upsampling: 'subpixel' or 'resize' (nearest + conv)
   c.model.g_kernel = 2            # conv G's upsampling kernel (k x k)
+  c.model.g_dense = ()            # conv G: fully connected layers before the projection to H/4
+  c.model.d_dense = ()            # conv D: fully connected layers between the convs and the logit
   c.model.loss = "ns"            # 'ns' (the seed's BCE), 'hinge' or 'wgan-gp'
   c.model.gp_weight = 10.0       # wgan-gp only
   c.model.r1_weight = 0.0        # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (any loss)

@@ -121,6 +121,7 @@ class ConvGenerator(nn.Module):
   bn_momentum: float = 0.9
   kernel: int = 2
   upsample: str = "subpixel"
+  dense: Sequence[int] = ()     # fully connected BN ReLU layers before the projection
 
   @nn.compact
   def __call__(self, z, label=None, train: bool = True):
@@ -128,6 +129,8 @@ class ConvGenerator(nn.Module):
     norm = lambda: nn.BatchNorm(use_running_average=not train, momentum=self.bn_momentum,
                                 axis_name=self.axis_name if train else None)
     h = _embed_label(z, label, self.num_classes, self.embed_dim)
+    for width in self.dense:
+      h = nn.relu(norm()(nn.Dense(width, use_bias=False)(h)))
     h = nn.Dense(h_ // 4 * (w_ // 4) * w0, use_bias=False)(h)
     h = nn.relu(norm()(h)).reshape((z.shape[0], h_ // 4, w_ // 4, w0))
     up = lambda features, **kw: Upsample(features, self.kernel, self.upsample, **kw)
@@ -137,10 +140,13 @@ class ConvGenerator(nn.Module):
 
 class ConvDiscriminator(nn.Module):
   """DCGAN: 4x4 stride-2 convs (LeakyReLU 0.2, no normalisation, so that the gradient
-  penalty stays per-example) -> flatten -> projection head."""
+  penalty stays per-example) -> flatten -> `dense` fully connected LeakyReLU layers ->
+  projection head. Without a dense layer the logit is linear in the last conv features, a
+  sum of terms each seeing one ~10x10 patch (28x28 input, two convs)."""
   widths: Sequence[int] = (64, 128)
   num_classes: int = 0
   spectral_norm: bool = False
+  dense: Sequence[int] = ()
 
   @nn.compact
   def __call__(self, x, label=None, update_stats: bool = False):
@@ -148,4 +154,7 @@ class ConvDiscriminator(nn.Module):
     h = x
     for width in self.widths:
       h = nn.leaky_relu(layer(nn.Conv(width, (4, 4), strides=(2, 2)))(h), 0.2)
-    return _project(h.reshape(h.shape[0], -1), label, self.num_classes, layer)
+    h = h.reshape(h.shape[0], -1)
+    for width in self.dense:
+      h = nn.leaky_relu(layer(nn.Dense(width))(h), 0.2)
+    return _project(h, label, self.num_classes, layer)

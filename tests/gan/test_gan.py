@@ -116,3 +116,18 @@ def test_smoke_config_trains(name, tmp_path):
   assert np.isfinite(results["d_real_logit"])
   assert (tmp_path / "checkpoints" / "4").exists() and (tmp_path / "samples" / "step_00000004.png").exists()
   assert list((tmp_path / "samples").glob("*.png"))
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("upsample", "bilinear", "one of subpixel, resize"),
+    ("g_kernel", 0, "a positive kernel size"),
+    ("d_dense", (0,), "a tuple of positive integers"),
+    ("r1_weight", -1.0, "a non-negative weight"),
+])
+def test_bad_gan_fields_are_named_before_anything_is_built(field, value, match):
+  from genjax.errors import ConfigError
+  from genjax.gan.method import validate
+  config = load_config("dcgan_mnist")
+  config.model[field] = value
+  with pytest.raises(ConfigError, match=f"model.{field}.*{match}"):
+    validate(config, gdata.INFOS["mnist"])

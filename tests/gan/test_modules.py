@@ -140,3 +140,22 @@ def test_dcgan_networks_for_32x32_colour_images():
   assert gv["params"]["Dense_0"]["kernel"].shape == (100, 8 * 8 * 16)
   dv = d.init(jax.random.PRNGKey(0), x)
   assert d.apply(dv, x).shape == (2,)
+
+
+def test_dense_layers_give_the_discriminator_a_nonlinear_view_of_the_whole_image():
+  # Without dense layers D's logit is a sum over the 7x7 positions of terms each reading one
+  # patch, so the effect of changing two far-apart patches together is the sum of changing
+  # each alone; a dense layer breaks that additivity.
+  x = jnp.asarray(np.random.default_rng(0).normal(size=(1, 28, 28, 1)), jnp.float32)
+  a, b = x.at[:, :6, :6].add(1.0), x.at[:, 22:, 22:].add(1.0)
+  both = x.at[:, :6, :6].add(1.0).at[:, 22:, 22:].add(1.0)
+  for dense, additive in (((), True), ((32,), False)):
+    d = ConvDiscriminator((4, 8), dense=dense)
+    v = d.init(jax.random.PRNGKey(1), x)
+    f = lambda y: float(d.apply(v, y)[0])
+    interaction = f(both) - f(a) - f(b) + f(x)
+    assert (abs(interaction) < 1e-5) == additive, (dense, interaction)
+  g = ConvGenerator((28, 28, 1), (8, 4), dense=(16,), upsample="resize", kernel=3)
+  gv = g.init(jax.random.PRNGKey(0), jnp.ones((2, 100)))
+  assert gv["params"]["Dense_0"]["kernel"].shape == (100, 16)
+  assert gv["params"]["Dense_1"]["kernel"].shape == (16, 7 * 7 * 8)
