@@ -1,5 +1,6 @@
-"""GAN data augmentation on few labels: prints the JSON summary, also written to
-<workdir>/results_<N>_synthetic.json. Interrupted, the same command resumes.
+"""GAN data augmentation on few labels, as a study: prints the JSON summary, also written to
+<workdir>/results.json with the plot <workdir>/accuracy.png. Interrupted, the same command
+resumes.
 
 python -m experiments.augment --config=experiments/configs/augment_mnist.py --workdir=runs/augment_mnist
 """

@@ -32,11 +32,20 @@ def validate(config):
   budgets, ratios = tuple(config.budgets), tuple(config.ratios)
   if not budgets or any(not (isinstance(n, int) and n > 0) for n in budgets):
     raise ConfigError("budgets", config.budgets, "a non-empty tuple of positive label budgets")
-  if not ratios or any(not (isinstance(r, (int, float)) and r >= 0) for r in ratios):
-    raise ConfigError("ratios", config.ratios, "a non-empty tuple of non-negative synthetic:real ratios")
+  if (not ratios or any(not (isinstance(r, (int, float)) and r >= 0) for r in ratios)
+      or max(ratios) <= 0):
+    raise ConfigError("ratios", config.ratios, "a tuple of non-negative synthetic:real ratios, "
+                      "one positive (the largest also sets the CAS classifier's samples)")
   m = config.real_per_batch
   if not (isinstance(m, int) and m > 0):
     raise ConfigError("real_per_batch", m, "a positive number of real images per batch")
+  smallest = max(m, config.gan.batch_size)
+  if min(budgets) < smallest:
+    raise ConfigError("budgets", config.budgets, f"budgets of at least {smallest} (real_per_batch "
+                      f"and the GAN's batch_size)")
+  if config.quality_classifier and not os.path.isdir(config.quality_classifier):
+    raise ConfigError("quality_classifier", config.quality_classifier,
+                      "a classifier workdir (experiments.train with classifier_<dataset>.py), or ''")
   for r in ratios:
     if not float(r * m).is_integer() or any(not float(r * n).is_integer() for n in budgets):
       raise ConfigError("ratios", config.ratios, f"ratios r with r * real_per_batch and r * n "

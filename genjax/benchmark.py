@@ -68,7 +68,8 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
   trainer.check_batch_fits(config, split)
   method = trainer.build_method(config, info)
   batches = gdata.Batches(split, config.batch_size, config.seed, jax.process_index(),
-                          jax.process_count(), shuffle=not sequential)
+                          jax.process_count(), shuffle=not sequential,
+                          real_per_batch=0 if sequential else config.data.real_per_batch)
   compiled = Compiled(method, gdata.make_preprocess(config.data, info), mesh, batches(0),
                       batches.steps_per_epoch)
   key = jax.random.PRNGKey(config.seed)

@@ -70,10 +70,12 @@ def test_summary_averages_each_budget_and_ratio_over_seeds():
     ("gan.model.conditional", False, "conditional"),
     ("ratios", (0, 0.3), "r=0.3 is not"),
     ("budgets", (), "positive label budgets"),
+    ("ratios", (0,), "one positive"),
+    ("budgets", (20, 10), "budgets of at least 16"),
+    ("quality_classifier", "no/such/dir", "a classifier workdir"),
 ])
 def test_augmentation_refuses_a_bad_study(field, value, match):
   c = tiny()
-  part, *rest = field.split(".")
   node = c
   for p in field.split(".")[:-1]:
     node = node[p]

@@ -7,8 +7,8 @@ against the test split (5 000 samples, runs/classifier_mnist's feature space); t
 each ratio r a small CNN classifier (classifier_mnist's with 16 and 32 channels and 64
 features, to fit the study's 72 classifier runs in a CPU budget) trained 1 000 steps
 (Adam 1e-3, cosine decay) on batches of 16 real images plus 16 r
-samples (the real images in the same order for every r, so the samples add to what the
-classifier sees and dilute nothing), and on 10 n samples alone (CAS); each scored once on
+samples (the real images in the same order for every r, so each is seen equally often in
+every arm; its share of a batch's loss is 1 / (1 + r)), and on 10 n samples alone (CAS); each scored once on
 the full 10 000-image test split. The classifier's budget is fixed by rule (1 000 steps,
 16 real images each, whatever n), not tuned.
 """

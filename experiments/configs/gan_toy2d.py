@@ -1,5 +1,6 @@
-"""An MLP WGAN-GP on 8 Gaussians (--config.data.name=toy2d/25gaussians for 25), scored by
-mode coverage: modes with >= 20 of 2 500 samples within 3 std, and the share of such samples."""
+"""An MLP WGAN-GP on 8 Gaussians, scored by mode coverage: modes with >= 20 of 2 500 samples
+within 3 std, and the share of such samples. On 25 Gaussians this recipe covers 0 of 25:
+gan_toy2d_25 is the config for them."""
 from experiments.configs import base, gan
 from genjax.train.defaults import evaluator
 

@@ -22,15 +22,19 @@ class Batches:
   every batch is m of the original examples, in the order a batch of m from them alone
   would take, followed by the rest drawn from the appended ones: a fixed mixing proportion,
   and each original example seen as often as without the appended ones. An epoch is then a
-  pass over the original examples.
+  pass over the original examples. Each process (and device) takes a contiguous slice of
+  the global batch, so the original rows sit on the first shards: the losses average over
+  the global batch, but per-device statistics would see unmixed shards.
   """
 
   def __init__(self, split: Split, global_batch: int, seed: int,
                process_index: int = 0, process_count: int = 1, shuffle: bool = True,
                real_per_batch: int = 0):
     self.split, self.global_batch, self.seed, self.shuffle = split, global_batch, seed, shuffle
-    self.real_per_batch = real_per_batch if split.appended_from is not None else 0
-    first = split.appended_from if self.real_per_batch else len(split)
+    if real_per_batch and (split.appended_from is None or not shuffle):
+      raise ValueError("real_per_batch needs a split with appended examples, shuffled")
+    self.real_per_batch = real_per_batch
+    first = split.appended_from if real_per_batch else len(split)
     self.steps_per_epoch = first // (self.real_per_batch or global_batch)
     local = global_batch // process_count
     self._rows = slice(process_index * local, (process_index + 1) * local)
@@ -42,13 +46,16 @@ class Batches:
       return np.arange(len(self.split))
     if self.real_per_batch:
       return self._mixed(epoch)
-    return np.random.default_rng([self.seed, epoch]).permutation(len(self.split))
+    return self._order(len(self.split), epoch)
+
+  def _order(self, n: int, epoch: int) -> np.ndarray:
+    return np.random.default_rng([self.seed, epoch]).permutation(n)
 
   def _mixed(self, epoch: int) -> np.ndarray:
     """Original rows as their own permutation orders them, then appended rows, taken from
     a stream of seeded permutations of them, so each is used equally often across epochs."""
     n_real, m, steps = self.split.appended_from, self.real_per_batch, self.steps_per_epoch
-    real = np.random.default_rng([self.seed, epoch]).permutation(n_real)[:steps * m]
+    real = self._order(n_real, epoch)[:steps * m]     # what a run on the originals alone reads
     n_extra, k = len(self.split) - n_real, self.global_batch - m
     pos = np.arange(epoch * steps * k, (epoch + 1) * steps * k)
     first, last = pos[0] // n_extra, pos[-1] // n_extra

@@ -105,9 +105,10 @@ class Upsample(nn.Module):
 
 
 class ConvGenerator(nn.Module):
-  """DCGAN (Radford et al. 2016): z -> Dense to (H/4, W/4, widths[0]) -> BN ReLU -> 2x
-  upsampling to widths[1] -> BN ReLU -> 2x upsampling to C -> tanh. H and W divisible by 4
-  (28x28 and 32x32). The upsamplings are `Upsample` (sub-pixel convolutions).
+  """DCGAN (Radford et al. 2016): z -> [Dense BN ReLU for each of `dense`] -> Dense to
+  (H/4, W/4, widths[0]) -> BN ReLU -> 2x upsampling to widths[1] -> BN ReLU -> 2x upsampling
+  to C -> tanh. H and W divisible by 4 (28x28 and 32x32). The upsamplings are `Upsample`
+  (`upsample`: 'subpixel' or 'resize', `kernel` x `kernel`).
 
   BatchNorm uses the batch's statistics in training (`train=True`; with `axis_name`, the
   statistics of the global batch across devices). Sampling uses stored statistics

@@ -127,6 +127,8 @@ def check_batch_fits(config, train_split):
   if m and not 0 < m < config.batch_size:
     raise ConfigError("data.real_per_batch", m, f"fewer than batch_size={config.batch_size} "
                       "(the rest of each batch is appended examples), or 0")
+  if m and train_split.appended_from is None:
+    raise ConfigError("data.real_per_batch", m, "0: the training split has no appended examples")
   first = train_split.appended_from if m else len(train_split)
   if first < (m or config.batch_size):
     raise ConfigError("data.real_per_batch" if m else "batch_size", m or config.batch_size,

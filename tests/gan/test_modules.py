@@ -1,7 +1,6 @@
 """GAN networks: spectral norm against numpy's SVD, sub-pixel upsampling, conditioning,
 BatchNorm's standing statistics, and the 8-device step equal to the 1-device step."""
 import jax
-import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
@@ -41,23 +40,18 @@ def test_depth_to_space_places_channel_groups_as_pixel_offsets():
       np.testing.assert_array_equal(out[:, i::2, j::2], h[..., (2 * i + j) * 2:(2 * i + j + 1) * 2])
 
 
-def test_resize_upsampling_is_nearest_neighbour_then_one_shared_kernel():
-  # 'resize' = a k x k conv of the 2x nearest-neighbour image; a 1x1 kernel makes each output
-  # pixel its source pixel times the kernel, so every 2x2 block repeats one input pixel.
-  h = jnp.asarray(np.random.default_rng(0).normal(size=(1, 3, 3, 2)), jnp.float32)
-  up = Upsample(4, kernel=3, kind="resize")
-  params = up.init(jax.random.PRNGKey(0), h)
-  out = up.apply(params, h)
-  assert out.shape == (1, 6, 6, 4)
-  conv = nn.Conv(4, (3, 3))
-  np.testing.assert_allclose(out, conv.apply({"params": params["params"]["Conv_0"]},
-                                            jnp.repeat(jnp.repeat(h, 2, 1), 2, 2)), rtol=1e-6)
-  one = Upsample(1, kernel=1, kind="resize", use_bias=False)
-  p1 = one.init(jax.random.PRNGKey(1), h)
-  out1 = np.asarray(one.apply(p1, h))[0, ..., 0]
-  np.testing.assert_allclose(out1[::2, ::2], out1[1::2, 1::2], rtol=1e-6)
-  sub = Upsample(4, kernel=3)                      # sub-pixel: each phase has its own kernel
-  assert sub.init(jax.random.PRNGKey(0), h)["params"]["Conv_0"]["kernel"].shape == (3, 3, 2, 16)
+def test_resize_upsampling_has_no_checkerboard_and_sub_pixel_does():
+  # A constant image upsampled: a resize-convolution (one kernel over the nearest-neighbour
+  # image) gives one value at every interior pixel; a sub-pixel convolution gives each of
+  # the four phases of a 2x2 block its own kernel, so its output alternates (checkerboard).
+  h = jnp.full((1, 8, 8, 2), 0.7, jnp.float32)
+  for kind, flat in (("resize", True), ("subpixel", False)):
+    up = Upsample(3, kernel=3, kind=kind)
+    out = np.asarray(up.apply(up.init(jax.random.PRNGKey(0), h), h))
+    assert out.shape == (1, 16, 16, 3)
+    inner = out[0, 2:14, 2:14]
+    assert np.allclose(inner, inner[:1, :1], atol=1e-5) == flat, kind
+  assert Upsample(4, kernel=3).init(jax.random.PRNGKey(0), h)["params"]["Conv_0"]["kernel"].shape == (3, 3, 2, 16)
 
 
 def test_the_projection_discriminator_adds_a_term_linear_in_the_label_embedding():
