@@ -146,17 +146,21 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
   for r in config.ratios:
     count = int(r * n)
     synthetic = synthetic_file(config, d, gan_dir, n, seed, count) if count else ""
-    out = os.path.join(d, f"classifier_ratio{r:g}")
     logger.log(f"{n} labels, seed {seed}: classifier, {count} samples ({r:g} per real image)")
-    train_stage(stage_config(config, "classifier", n, seed, synthetic, r), out)
-    row["accuracy"][f"{r:g}"] = cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
+    row["accuracy"][f"{r:g}"] = classifier_accuracy(
+        stage_config(config, "classifier", n, seed, synthetic, r), os.path.join(d, f"classifier_ratio{r:g}"))
   count = int(max(config.ratios) * n)
-  out = os.path.join(d, "classifier_synthetic_only")
   logger.log(f"{n} labels, seed {seed}: classifier on the {count} samples alone (CAS)")
-  train_stage(stage_config(config, "classifier", n, seed,
-                           synthetic_file(config, d, gan_dir, n, seed, count), only=True), out)
-  row["cas"] = cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
+  samples = synthetic_file(config, d, gan_dir, n, seed, count)
+  row["cas"] = classifier_accuracy(stage_config(config, "classifier", n, seed, samples, only=True),
+                                   os.path.join(d, "classifier_synthetic_only"))
   return row
+
+
+def classifier_accuracy(stage, out: str) -> float:
+  """A classifier stage trained in `out`, then its test accuracy, scored once and kept."""
+  train_stage(stage, out)
+  return cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
 
 
 def mean_std(values: List[float]) -> Dict[str, float]:
@@ -196,11 +200,12 @@ def accuracy_plot(summary) -> np.ndarray:
   """Test accuracy against label budget (log scale), one line per ratio, ± one std over seeds."""
   from genjax.train import images
   budgets = summary["budgets"]
-  lines = {}
-  for r in summary["ratios"]:
-    cells = [summary["table"][str(n)][f"ratio {r:g}"] for n in budgets]
-    lines[f"{r:g} synthetic per real"] = ([c["mean"] * 100 for c in cells], [c["std"] * 100 for c in cells])
-  cells = [summary["table"][str(n)]["cas"] for n in budgets]
-  lines["synthetic only (CAS)"] = ([c["mean"] * 100 for c in cells], [c["std"] * 100 for c in cells])
+
+  def percent(key):   # (means, stds) in % of one table column, over the budgets
+    cells = [summary["table"][str(n)][key] for n in budgets]
+    return [c["mean"] * 100 for c in cells], [c["std"] * 100 for c in cells]
+
+  lines = {f"{r:g} synthetic per real": percent(f"ratio {r:g}") for r in summary["ratios"]}
+  lines["synthetic only (CAS)"] = percent("cas")
   return images.errorbar_plot(np.log10(budgets), lines, x_ticks=[str(n) for n in budgets],
                               x_label="labelled images (log scale)", y_label="test accuracy, %")

@@ -228,7 +228,8 @@ def protocol(config):
   return {"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-          "loss": m.loss, "r1_weight": m.r1_weight, "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
+          "loss": m.loss, "r1_weight": m.r1_weight, "spectral_norm": bool(m.spectral_norm),
+          "conditional": bool(m.conditional)}
 
 
 def defaults(c):
