@@ -2,8 +2,12 @@
 
 python -m experiments.benchmark --workload=ae_mlp
 python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --steps=500
+python -m experiments.benchmark --all [--steps=N] [--entries=pixelcnn,glow_mnist]
 """
+import importlib
 import json
+import subprocess
+import sys
 
 import jax
 
@@ -23,6 +27,9 @@ flags.DEFINE_bool("sampling", False, "pixelcnn: time the fast sampler against th
                   "(64 images) instead of training steps.")
 flags.DEFINE_integer("steps_per_dispatch", 1, "Training steps per compiled call of the library's step "
                      "(config.steps_per_dispatch: a lax.scan over them).", lower_bound=1)
+flags.DEFINE_bool("all", False, "Time every workload, then every family's main config "
+                  "(workloads.MAIN_CONFIGS, on embedded data): one JSON line each.")
+flags.DEFINE_list("entries", None, "With --all: only these workloads and main configs.")
 flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step for the ratio, "
                   "one chunk of each in turn (10 chunks).")
 
@@ -30,36 +37,71 @@ flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step 
 def main(argv):
   del argv
   f = flags.FLAGS
+  if f.all:
+    if f.config is not None or f.sampling:
+      raise InputError("--all times every workload and main config: pass no --config or --sampling")
+    return _all(f)
   if f.sampling:
     if f.workload != "pixelcnn" or f.config is not None:
       raise InputError("--sampling times the pixelcnn workload's samplers: pass --workload=pixelcnn and no --config")
     out = {"workload": "pixelcnn_sampling", "framework": "genjax",
            **benchmark.time_sampling(workloads.get_config("pixelcnn")), "backend": jax.default_backend()}
   elif f.config is not None:
-    out = {"config": config_flags.get_config_filename(f["config"]), "model": f.config.model.name,
-           "framework": "genjax",
-           **benchmark.time_config(f.config, f.steps or 200, f.warmup, sequential=False)}
+    out = _config_report(config_flags.get_config_filename(f["config"]), f.config, f.steps or 200)
   else:
-    benchmark.check_family(f.workload)
-    w = benchmark.WORKLOADS[f.workload]
-    config = workloads.get_config(f.workload)   # the config that states the workload
-    config.steps_per_dispatch = f.steps_per_dispatch
-    steps = f.steps or w.steps
-    plain = None
-    if f.baseline and f.workload in benchmark.PLAIN_STEPS:
-      plain = benchmark.PLAIN_STEPS[f.workload](config, f.warmup)
-    out = {"workload": f.workload, "framework": "genjax",
-           **benchmark.time_config(config, steps, f.warmup, chunks=10 if plain else 5, beside=plain)}
-    out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
-    if plain is not None:
-      beside = out.pop("beside")
-      out["plain_jax_examples_per_sec"] = beside["examples_per_sec"]
-      out["plain_jax_chunk_eps"] = beside["chunk_eps"]
-      out["ratio_vs_plain_jax"] = out["examples_per_sec"] / beside["examples_per_sec"]
+    out = benchmark.time_workload(f.workload, _workload_config(f.workload), f.steps or
+                                  benchmark.WORKLOADS[f.workload].steps, f.warmup, f.baseline)
+  _print(out)
+
+
+def _workload_config(name):
+  config = workloads.get_config(name)   # the config that states the workload
+  config.steps_per_dispatch = flags.FLAGS.steps_per_dispatch
+  return config
+
+
+def _config_report(name, config, steps):
+  return {"config": name, "model": config.model.name, "framework": "genjax",
+          **benchmark.time_config(config, steps, flags.FLAGS.warmup, sequential=False)}
+
+
+def _all(f):
+  """One JSON line per workload, then per main config (on embedded data), each timed in its
+  own process (its own compile time and peak memory); a failing entry prints its error as its
+  line and the others still run (exit status 1 at the end)."""
+  known = sorted(benchmark.WORKLOADS) + list(workloads.MAIN_CONFIGS)
+  unknown = [n for n in f.entries or () if n not in known]
+  if unknown:
+    raise InputError(f"--entries={','.join(unknown)} is not a workload or main config: expected some "
+                     f"of {', '.join(known)}")
+  chosen = [n for n in known if not f.entries or n in f.entries]
+  k = f.steps_per_dispatch
+  entries = [(n, [f"--workload={n}", f"--steps={f.steps}", f"--steps_per_dispatch={k}",
+                  f"--baseline={f.baseline}"]) for n in chosen if n in benchmark.WORKLOADS]
+  for n in (n for n in chosen if n not in benchmark.WORKLOADS):
+    data = importlib.import_module(f"experiments.configs.{n}").get_config().data.name
+    entries.append((n, [f"--config=experiments/configs/{n}.py", f"--steps={f.steps or 50}",
+                        f"--config.steps_per_dispatch={k}"] +
+                    [f"--config.data.{k}={v}" for k, v in benchmark.EMBEDDED.get(data, {}).items()]))
+  failed = 0
+  for name, args in entries:
+    r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}"],
+                       capture_output=True, text=True)
+    lines = r.stdout.strip().splitlines()
+    if r.returncode == 0 and lines:
+      print(lines[-1], flush=True)
+    else:
+      failed += 1
+      err = (r.stderr.strip().splitlines() or ["no output"])[-1]
+      _print({"entry": name, "error": err[:500], "returncode": r.returncode})
+  if failed:
+    raise SystemExit(1)
+
+
+def _print(out):
   out["threads"] = benchmark.threads()
   out["denormals_flushed"] = benchmark.denormals_flushed()
-  print(json.dumps(out))
-
+  print(json.dumps(out), flush=True)
 
 if __name__ == "__main__":
   common.main(main)

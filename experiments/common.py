@@ -4,14 +4,48 @@
 not exist or fails to load, an unknown config field or variant, a value of the wrong type)
 and the library's own checks (`InputError`) all end in `error: <one line>` and status 2,
 before anything is compiled.
+
+Several hosts: every binary joins JAX's multi-controller runtime (`jax.distributed`) when
+asked, by `--coordinator_address/--num_processes/--process_id`, or `--distributed` alone on a
+cluster whose scheduler JAX detects (Slurm, Open MPI, Kubernetes, Cloud TPU). Each process
+then drives its own devices; on one machine nothing changes.
 """
 import contextlib
 import sys
 
+import jax
 from absl import app, flags
 
 from genjax.errors import InputError
 from genjax.train import Diverged, Stopped
+
+
+flags.DEFINE_string("coordinator_address", None, "Several hosts: host:port of process 0's "
+                    "coordinator (jax.distributed); needs --num_processes and --process_id.")
+flags.DEFINE_integer("num_processes", None, "Several hosts: how many processes take part.", lower_bound=1)
+flags.DEFINE_integer("process_id", None, "Several hosts: this process's index, 0 .. num_processes-1.",
+                     lower_bound=0)
+flags.DEFINE_bool("distributed", False, "Several hosts: join jax.distributed with the addresses "
+                  "the cluster's scheduler sets (Slurm, Open MPI, Kubernetes, Cloud TPU).")
+flags.DEFINE_integer("distributed_timeout", 300, "Seconds to wait for every process to join.",
+                     lower_bound=1)
+
+
+def initialize_distributed(f=flags.FLAGS):
+  """Joins jax.distributed as the flags ask (before any JAX computation); nothing otherwise.
+  On CPUs the collectives between processes go through gloo."""
+  explicit = (f.coordinator_address, f.num_processes, f.process_id)
+  if all(v is None for v in explicit) and not f.distributed:
+    return
+  if any(v is None for v in explicit) and not all(v is None for v in explicit):
+    raise InputError("--coordinator_address, --num_processes and --process_id go together: "
+                     "expected all three (or --distributed alone on a cluster JAX detects)")
+  if f.process_id is not None and f.process_id >= f.num_processes:
+    raise InputError(f"--process_id={f.process_id} is out of range: expected 0 .. {f.num_processes - 1} "
+                     f"(--num_processes={f.num_processes})")
+  jax.config.update("jax_cpu_collectives_implementation", "gloo")
+  jax.distributed.initialize(f.coordinator_address, f.num_processes, f.process_id,
+                             initialization_timeout=f.distributed_timeout)
 
 
 def _fail(message: str, status: int = 2):
@@ -71,5 +105,6 @@ def main(fn):
   """Runs `fn(argv)` as a binary: flags parsed as above, bad input one line."""
   def wrapped(argv):
     with one_line_errors():
+      initialize_distributed()
       return fn(argv)
   app.run(wrapped, flags_parser=parse_flags)

@@ -11,7 +11,7 @@ import dataclasses
 import math
 import os
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import flax.linen as nn
 import jax
@@ -47,6 +47,63 @@ WORKLOADS = {
     "glow": Workload("flow", 64, 3 * 2 * 64 * 8_078_336 / 1e9, 60),   # the couplings' convolutions
     "rbm_cd1": Workload("rbm", 100, 5 * 2 * 100 * 392_000 / 1e9, 2000),
 }
+
+
+# Embedded data of the same shape, levels and labels for each data set that needs files, so
+# every config can be timed (and smoke-tested) offline.
+EMBEDDED = {"mnist": {"name": "mnist_like"}, "fashion_mnist": {"name": "mnist_like"},
+            "cifar10": {"name": "cifar_like"},
+            "binarized_mnist": {"name": "mnist_like", "binarize": "threshold",
+                                "train_split": "train", "eval_split": "test"}}
+
+
+def on_embedded(config):
+  """`config` with its data set swapped for the embedded one of the same shape (in place)."""
+  for field, value in EMBEDDED.get(config.data.name, {}).items():
+    config.data[field] = value
+  return config
+
+
+# Dense peak FLOP/s of one chip in the precision XLA computes float32 products in by default:
+# TF32 on NVIDIA Ampere and later, one bf16 pass on TPU (vendors' data sheets, no sparsity).
+PEAK_FLOPS = (("H100 PCIe", 378e12, "tf32"), ("H100", 494.7e12, "tf32"), ("H200", 494.7e12, "tf32"),
+              ("A100", 156e12, "tf32"), ("TPU v4", 275e12, "bf16"), ("TPU v5 lite", 197e12, "bf16"),
+              ("TPU v5p", 459e12, "bf16"), ("TPU v5", 459e12, "bf16"))
+
+
+def peak_flops(device=None) -> Optional[Tuple[float, str]]:
+  """(FLOP/s, precision) of `device`'s dense peak, or None (a CPU, an unlisted chip)."""
+  kind = (device or jax.local_devices()[0]).device_kind
+  return next(((f, p) for name, f, p in PEAK_FLOPS if name in kind), None)
+
+
+def step_flops(jitted, *args) -> Optional[float]:
+  """FLOPs of one call of `jitted(*args)` as XLA's cost analysis counts them in the lowered
+  program (before optimisation: the model's own arithmetic, not what fusion saves); where a
+  backend does not analyse lowered programs (CUDA, JAX 0.11), in the compiled one."""
+  lowered = jitted.lower(*args)
+  return _flops(lowered.cost_analysis()) or _flops(lowered.compile().cost_analysis())
+
+
+def _flops(cost) -> Optional[float]:
+  if isinstance(cost, (list, tuple)):
+    cost = cost[0] if cost else None
+  return float(cost["flops"]) if cost and cost.get("flops") else None
+
+
+def utilisation(report: Dict[str, object], flops: Optional[float], peak=None) -> Dict[str, object]:
+  """Model FLOPs per step (all devices) and per second and, given the chips' `peak`
+  (FLOP/s, precision) (default: `peak_flops()`), the model FLOP utilisation: the fraction of
+  the report's devices' peak that the step's FLOPs use."""
+  peak = peak or peak_flops()
+  out = {"flops_per_step": flops, "tflops_per_sec": None, "mfu": None,
+         "mfu_peak": f"{peak[1]} {peak[0] / 1e12:g} TFLOP/s per chip" if peak else None,
+         "device_kind": jax.local_devices()[0].device_kind}
+  if flops:
+    per_sec = flops * report["examples_per_sec"] / report["batch"]
+    out["tflops_per_sec"] = per_sec / 1e12
+    out["mfu"] = per_sec / (peak[0] * report["devices"]) if peak else None
+  return out
 
 
 def check_family(name: str, workloads=None):
@@ -90,6 +147,8 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
       state, m = compiled.train_steps_resident(state, resident, perms, key, first, k)
       return state, m["loss"]   # (k,): sliced only after timing
 
+  flops = step_flops(compiled.train_step_resident, state, resident, perm, key, np.int32(0))
+  flops = flops and flops * mesh.size   # the analysis counts one device's share of the step
   t = time.perf_counter()
   state, loss = step(state, np.int32(0))
   first_loss = float(np.ravel(loss)[0])
@@ -97,10 +156,27 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
   timers = {"genjax": _Timer(step, state, warmup, k), "beside": beside}
   reports = _timed_chunks({k: v for k, v in timers.items() if v is not None}, config.batch_size,
                           steps, chunks)
-  return {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
-          "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),
-          "steps_per_dispatch": k, "peak_memory_bytes": _peak_memory(),
-          **({"beside": reports["beside"]} if beside else {})}
+  report = {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
+            "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),
+            "steps_per_dispatch": k, "peak_memory_bytes": _peak_memory()}
+  return {**report, **utilisation(report, flops), **({"beside": reports["beside"]} if beside else {})}
+
+
+def time_workload(name: str, config, steps: int, warmup: int = 20, baseline: bool = True):
+  """A workload's report: its config's library step timed beside the hand-written plain
+  step (when the workload has one and `baseline`), chunk by chunk in turn."""
+  check_family(name)
+  w = WORKLOADS[name]
+  plain = PLAIN_STEPS[name](config, warmup) if baseline and name in PLAIN_STEPS else None
+  out = {"workload": name, "framework": "genjax",
+         **time_config(config, steps, warmup, chunks=10 if plain else 5, beside=plain)}
+  out["gflops_per_sec"] = out["examples_per_sec"] / w.batch * w.gflop_per_step
+  if plain is not None:
+    beside = out.pop("beside")
+    out["plain_jax_examples_per_sec"] = beside["examples_per_sec"]
+    out["plain_jax_chunk_eps"] = beside["chunk_eps"]
+    out["ratio_vs_plain_jax"] = out["examples_per_sec"] / beside["examples_per_sec"]
+  return out
 
 
 class _Timer:

@@ -34,17 +34,8 @@ def load_config(name, arg="smoke"):
   return importlib.import_module(f"experiments.configs.{name}").get_config(arg)
 
 
-# Embedded data of the same shape, levels and labels for each data set that needs files.
-EMBEDDED = {"mnist": {"name": "mnist_like"}, "fashion_mnist": {"name": "mnist_like"},
-            "cifar10": {"name": "cifar_like"},
-            "binarized_mnist": {"name": "mnist_like", "binarize": "threshold",
-                                "train_split": "train", "eval_split": "test"}}
-
-
 def embedded_smoke(name):
   """A config's smoke variant on embedded data, so every config's code path runs without
   ../shared (its data sets' own loading is tested in tests/data)."""
-  c = load_config(name)
-  for field, value in EMBEDDED.get(c.data.name, {}).items():
-    c.data[field] = value
-  return c
+  from genjax.benchmark import on_embedded
+  return on_embedded(load_config(name))

@@ -90,3 +90,10 @@ def get_config(arg="ae_mlp"):
   if arg not in makers:
     raise ValueError(f"workload config {arg!r} is not defined yet: expected one of {', '.join(makers)}")
   return makers[arg]()
+
+
+# Each family's main config, as `benchmark --all` times it (on embedded data of the same shape).
+MAIN_CONFIGS = ("ae_conv_mnist", "vae_mlp_binarized_mnist", "vae_conv_binarized_mnist", "dcgan_mnist",
+                "made_binarized_mnist", "pixelcnn_binarized_mnist", "gated_pixelcnn_binarized_mnist",
+                "pixelrnn_row_binarized_mnist", "glow_mnist", "realnvp_mnist", "maf_mnist",
+                "rbm_binarized_mnist", "ebm_mnist", "classifier_mnist")

@@ -21,16 +21,34 @@ def mnist_like_uint8(n=12800, seed=0):
   return np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
 
 
-def time_steps(step, steps, warmup, batch, chunks=5):
+def add_device_flag(p):
+  p.add_argument("--device", default="cpu", help="cpu, or cuda (TF32 products, as XLA's default "
+                 "float32 precision there; each timed chunk ends with a synchronise)")
+
+
+def set_up(device, ftz=True):
+  """CPU: denormals flushed (as XLA does) and every core. CUDA: TF32 matmuls and convolutions."""
+  torch.manual_seed(0)
+  if device == "cpu":
+    torch.set_flush_denormal(ftz)
+    torch.set_num_threads(os.cpu_count())
+  else:
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+
+
+def time_steps(step, steps, warmup, batch, chunks=5, device="cpu"):
   """The protocol's timing: warm-up, then `steps` in 5 timed chunks; `step(i)` returns the loss."""
+  sync = torch.cuda.synchronize if device != "cpu" else (lambda: None)
   for i in range(warmup):
     step(i)
+  sync()
   per, i, losses, chunk_s = steps // chunks, warmup, [], []
   for _ in range(chunks):
     t = time.perf_counter()
     for _ in range(per):
       losses.append(step(i).detach())
       i += 1
+    sync()
     chunk_s.append(time.perf_counter() - t)
   return {"examples_per_sec": chunks * per * batch / sum(chunk_s), "steps": chunks * per,
           "batch": batch, "final_loss": float(torch.stack(losses[-10:]).mean()),
@@ -43,13 +61,12 @@ def main():
   p.add_argument("--warmup", type=int, default=20)
   p.add_argument("--compile", action="store_true")
   p.add_argument("--ftz", type=int, default=1)
+  add_device_flag(p)
   a = p.parse_args()
-  torch.set_flush_denormal(bool(a.ftz))
-  torch.set_num_threads(os.cpu_count())
-  torch.manual_seed(0)
-  x = torch.from_numpy(mnist_like_uint8()).float() / 255.0
+  set_up(a.device, bool(a.ftz))
+  x = torch.from_numpy(mnist_like_uint8()).float().to(a.device) / 255.0
   B, nb = 256, 12800 // 256
-  model = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 784))
+  model = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 784)).to(a.device)
   opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
   bce = torch.nn.BCEWithLogitsLoss(reduction="sum")
   loss_fn = lambda xb: bce(model(xb), xb) / xb.shape[0]
@@ -66,9 +83,9 @@ def main():
 
   with torch.no_grad():
     first = float(bce(model(x[:B]), x[:B]) / B)
-  report = time_steps(step, a.steps, a.warmup, B)
+  report = time_steps(step, a.steps, a.warmup, B, device=a.device)
   print(json.dumps({"workload": "ae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    "first_loss": first, **report}))
+                    "device": a.device, "first_loss": first, **report}))
 
 if __name__ == "__main__":
   main()

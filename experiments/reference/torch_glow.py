@@ -10,13 +10,12 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 import argparse
 import json
 import math
-import os
 
 import numpy as np
 import scipy.linalg
 import torch
 
-from torch_ae_mlp import mnist_like_uint8, time_steps
+from torch_ae_mlp import add_device_flag, mnist_like_uint8, set_up, time_steps
 
 ALPHA = 1e-6
 
@@ -121,11 +120,9 @@ def main():
   p.add_argument("--steps", type=int, default=60)
   p.add_argument("--warmup", type=int, default=5)
   p.add_argument("--compile", action="store_true")
-  p.add_argument("--device", default="cpu", help="cpu, or cuda (each step then ends with a synchronise)")
+  add_device_flag(p)
   a = p.parse_args()
-  torch.set_flush_denormal(True)
-  torch.set_num_threads(os.cpu_count())
-  torch.manual_seed(0)
+  set_up(a.device)
   x = torch.from_numpy(mnist_like_uint8()).float().reshape(-1, 28, 28, 1).to(a.device)
   B, nb = 64, 12800 // 64
   model = Glow().to(a.device)
@@ -142,11 +139,9 @@ def main():
     loss = loss_fn((xb + torch.rand_like(xb)) / 256)
     loss.backward()
     opt.step()
-    if a.device != "cpu":
-      torch.cuda.synchronize()
     return loss
 
-  report = time_steps(step, a.steps, a.warmup, B)
+  report = time_steps(step, a.steps, a.warmup, B, device=a.device)
   print(json.dumps({"workload": "glow", "framework": "torch", "variant": "compile" if a.compile else "eager",
                     "device": a.device, "first_loss": first, **report}))
 

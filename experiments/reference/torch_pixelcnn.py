@@ -5,12 +5,11 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 """
 import argparse
 import json
-import os
 
 import torch
 import torch.nn.functional as F
 
-from torch_ae_mlp import mnist_like_uint8, time_steps
+from torch_ae_mlp import add_device_flag, mnist_like_uint8, set_up, time_steps
 
 
 class MaskedConv2d(torch.nn.Conv2d):
@@ -54,12 +53,10 @@ def main():
   p.add_argument("--steps", type=int, default=30)
   p.add_argument("--warmup", type=int, default=5)
   p.add_argument("--compile", action="store_true")
-  p.add_argument("--device", default="cpu", help="cpu, or cuda (each step then ends with a synchronise)")
+  add_device_flag(p)
   p.add_argument("--channels_last", type=int, default=1, help="NHWC memory format (WORKLOADS.md's peer)")
   a = p.parse_args()
-  torch.set_flush_denormal(True)
-  torch.set_num_threads(os.cpu_count())
-  torch.manual_seed(0)
+  set_up(a.device)
   x = torch.from_numpy(mnist_like_uint8() >= 128).float().reshape(-1, 1, 28, 28)
   B, nb = 64, 12800 // 64
   model = PixelCNN()
@@ -76,13 +73,11 @@ def main():
     loss = loss_fn(x[(i % nb) * B:(i % nb + 1) * B])
     loss.backward()
     opt.step()
-    if a.device != "cpu":
-      torch.cuda.synchronize()
     return loss
 
   with torch.no_grad():
     first = float(F.binary_cross_entropy_with_logits(model(x[:B]), x[:B], reduction="sum") / B)
-  report = time_steps(step, a.steps, a.warmup, B)
+  report = time_steps(step, a.steps, a.warmup, B, device=a.device)
   print(json.dumps({"workload": "pixelcnn", "framework": "torch", "variant": ("compile" if a.compile else "eager") + ("" if a.channels_last else " nchw"),
                     "device": a.device, "first_loss": first, **report}))
 

@@ -7,11 +7,10 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 """
 import argparse
 import json
-import os
 
 import torch
 
-from torch_ae_mlp import mnist_like_uint8, time_steps
+from torch_ae_mlp import add_device_flag, mnist_like_uint8, set_up, time_steps
 
 
 def main():
@@ -19,13 +18,13 @@ def main():
   p.add_argument("--steps", type=int, default=2000)
   p.add_argument("--warmup", type=int, default=20)
   p.add_argument("--compile", action="store_true")
+  add_device_flag(p)
   a = p.parse_args()
-  torch.set_flush_denormal(True)
-  torch.set_num_threads(os.cpu_count())
-  torch.manual_seed(0)
-  x = torch.from_numpy(mnist_like_uint8() >= 128).float()
+  set_up(a.device)
+  x = torch.from_numpy(mnist_like_uint8() >= 128).float().to(a.device)
   B, nb, lr = 100, 12800 // 100, 0.01
-  W, b, c = 0.01 * torch.randn(784, 500), torch.zeros(784), torch.zeros(500)
+  W = 0.01 * torch.randn(784, 500, device=a.device)
+  b, c = torch.zeros(784, device=a.device), torch.zeros(500, device=a.device)
 
   def update(v0, W, b, c):
     ph0 = torch.sigmoid(torch.addmm(c, v0, W))
@@ -46,9 +45,9 @@ def main():
 
   with torch.inference_mode():
     W, b, c = W.clone(), b.clone(), c.clone()
-  report = time_steps(step, a.steps, a.warmup, B)
+  report = time_steps(step, a.steps, a.warmup, B, device=a.device)
   print(json.dumps({"workload": "rbm_cd1", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    **report}))
+                    "device": a.device, **report}))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,10 @@ Not part of genjax (torch is not a dependency); run it in its own environment:
 """
 import argparse
 import json
-import os
 
 import torch
 
-from torch_ae_mlp import mnist_like_uint8, time_steps
+from torch_ae_mlp import add_device_flag, mnist_like_uint8, set_up, time_steps
 
 
 class VAE(torch.nn.Module):
@@ -36,13 +35,12 @@ def main():
   p.add_argument("--steps", type=int, default=1000)
   p.add_argument("--warmup", type=int, default=20)
   p.add_argument("--compile", action="store_true")
+  add_device_flag(p)
   a = p.parse_args()
-  torch.set_flush_denormal(True)
-  torch.set_num_threads(os.cpu_count())
-  torch.manual_seed(0)
-  x = torch.from_numpy(mnist_like_uint8() >= 128).float()
+  set_up(a.device)
+  x = torch.from_numpy(mnist_like_uint8() >= 128).float().to(a.device)
   B, nb = 128, 12800 // 128
-  model = VAE()
+  model = VAE().to(a.device)
   opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
   loss_fn = torch.compile(model) if a.compile else model
 
@@ -55,9 +53,9 @@ def main():
 
   with torch.no_grad():
     first = float(model(x[:B]))
-  report = time_steps(step, a.steps, a.warmup, B)
+  report = time_steps(step, a.steps, a.warmup, B, device=a.device)
   print(json.dumps({"workload": "vae_mlp", "framework": "torch", "variant": "compile" if a.compile else "eager",
-                    "first_loss": first, **report}))
+                    "device": a.device, "first_loss": first, **report}))
 
 if __name__ == "__main__":
   main()

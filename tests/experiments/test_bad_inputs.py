@@ -198,6 +198,14 @@ ROWS = [
      None, 2, "cannot create /proc/genjax"),
     ("sample-garbage-config-json", ("experiments.sample", "--workdir=run"), garbage_config, 2,
      "run/config.json is unreadable"),
+    # several hosts (every binary)
+    ("distributed-address-alone", ("experiments.train", f"--config={DIGITS}", "--workdir=run",
+                                   "--coordinator_address=127.0.0.1:1234"), None, 2,
+     "--coordinator_address, --num_processes and --process_id go together"),
+    ("distributed-process-id-out-of-range", ("experiments.evaluate", "--workdir=run",
+                                             "--coordinator_address=127.0.0.1:1234", "--num_processes=2",
+                                             "--process_id=2"), None, 2,
+     "--process_id=2 is out of range: expected 0 .. 1"),
     # benchmark
     ("benchmark-unknown-workload", ("experiments.benchmark", "--workload=nope"), None, 2,
      "flag --workload=nope: value should be one of"),
@@ -208,6 +216,8 @@ ROWS = [
      "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
     ("benchmark-bad-config-value", ("experiments.benchmark", f"--config={DIGITS}:smoke", "--config.batch_size=0"),
      None, 2, "config.batch_size=0 is invalid"),
+    ("benchmark-all-unknown-entry", ("experiments.benchmark", "--all", "--entries=pixelcnn,nope"), None, 2,
+     "--entries=nope is not a workload or main config: expected some of ae_mlp, gan_mlp"),
     # ais
     ("ais-of-an-autoencoder", ("experiments.ais", "--workdir=run"), None, 2,
      "--workdir=run holds a 'autoencoder' run: expected an 'rbm' or 'dbn' run"),

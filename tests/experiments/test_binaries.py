@@ -91,6 +91,19 @@ def test_benchmark_runs_w5_beside_its_plain_step():
   out = json.loads(r.stdout.strip().splitlines()[-1])
   assert out["workload"] == "rbm_cd1" and out["examples_per_sec"] > 0 and out["plain_jax_examples_per_sec"] > 0
 
+def test_benchmark_all_prints_a_line_per_entry_with_its_model_flops():
+  """`--all` runs each chosen entry in its own process: a workload beside its plain step and a
+  main config on embedded data, each with XLA's count of the step's FLOPs."""
+  r = run("experiments.benchmark", "--all", "--entries=rbm_cd1,rbm_binarized_mnist", "--steps=4",
+          "--warmup=1")
+  assert r.returncode == 0, r.stderr[-2000:]
+  w, c = [json.loads(line) for line in r.stdout.strip().splitlines()]
+  assert w["workload"] == "rbm_cd1" and w["plain_jax_examples_per_sec"] > 0
+  assert c["config"] == "experiments/configs/rbm_binarized_mnist.py" and c["examples_per_sec"] > 0
+  # CD-1 on a 784 x 500 RBM: at least the four (100 x 784 x 500) products of its update.
+  assert w["flops_per_step"] >= 4 * 2 * 100 * 784 * 500 and c["flops_per_step"] > 0
+  assert w["mfu"] is None and w["tflops_per_sec"] == w["flops_per_step"] * w["examples_per_sec"] / 100 / 1e12
+
 def test_benchmark_times_an_experiment_config():
   r = run("experiments.benchmark", f"--config={DIGITS}:smoke", "--steps=10", "--warmup=1")
   assert r.returncode == 0, r.stderr[-2000:]
