@@ -41,6 +41,8 @@ def main(argv):
     if f.config is not None or f.sampling:
       raise InputError("--all times every workload and main config: pass no --config or --sampling")
     return _all(f)
+  if f.entries:
+    raise InputError("--entries chooses among --all's entries: pass --all too")
   if f.sampling:
     if f.workload != "pixelcnn" or f.config is not None:
       raise InputError("--sampling times the pixelcnn workload's samplers: pass --workload=pixelcnn and no --config")
@@ -65,37 +67,49 @@ def _config_report(name, config, steps):
           **benchmark.time_config(config, steps, flags.FLAGS.warmup, sequential=False)}
 
 
+ENTRY_TIMEOUT_S = 3600   # one entry of --all; past it, its line is an error and the next runs
+
+
 def _all(f):
   """One JSON line per workload, then per main config (on embedded data), each timed in its
   own process (its own compile time and peak memory); a failing entry prints its error as its
-  line and the others still run (exit status 1 at the end)."""
+  line and the others still run (exit status 1 at the end). The parent starts no backend."""
+  if f.coordinator_address or f.distributed:   # (flags, not jax.process_count(): no backend here)
+    raise InputError("--all times each entry in a process of its own: launch it without "
+                     "--coordinator_address/--distributed")
+  failed = 0
+  for name, args in _entries(f):
+    try:
+      r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}"],
+                         capture_output=True, text=True, timeout=ENTRY_TIMEOUT_S)
+      lines, err = r.stdout.strip().splitlines(), (r.stderr.strip().splitlines() or ["no output"])[-1]
+      ok = r.returncode == 0 and lines
+    except subprocess.TimeoutExpired:
+      ok, err = False, f"timed out after {ENTRY_TIMEOUT_S} s"
+    if not ok:
+      failed += 1
+    print(lines[-1] if ok else json.dumps({"entry": name, "error": err[:500]}), flush=True)
+  if failed:
+    raise SystemExit(1)
+
+
+def _entries(f):
+  """(name, the child's flags) for each chosen workload and main config."""
   known = sorted(benchmark.WORKLOADS) + list(workloads.MAIN_CONFIGS)
   unknown = [n for n in f.entries or () if n not in known]
   if unknown:
     raise InputError(f"--entries={','.join(unknown)} is not a workload or main config: expected some "
                      f"of {', '.join(known)}")
   chosen = [n for n in known if not f.entries or n in f.entries]
-  k = f.steps_per_dispatch
-  entries = [(n, [f"--workload={n}", f"--steps={f.steps}", f"--steps_per_dispatch={k}",
+  spd = f.steps_per_dispatch
+  entries = [(n, [f"--workload={n}", f"--steps={f.steps}", f"--steps_per_dispatch={spd}",
                   f"--baseline={f.baseline}"]) for n in chosen if n in benchmark.WORKLOADS]
   for n in (n for n in chosen if n not in benchmark.WORKLOADS):
     data = importlib.import_module(f"experiments.configs.{n}").get_config().data.name
     entries.append((n, [f"--config=experiments/configs/{n}.py", f"--steps={f.steps or 50}",
-                        f"--config.steps_per_dispatch={k}"] +
+                        f"--config.steps_per_dispatch={spd}"] +
                     [f"--config.data.{k}={v}" for k, v in benchmark.EMBEDDED.get(data, {}).items()]))
-  failed = 0
-  for name, args in entries:
-    r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}"],
-                       capture_output=True, text=True)
-    lines = r.stdout.strip().splitlines()
-    if r.returncode == 0 and lines:
-      print(lines[-1], flush=True)
-    else:
-      failed += 1
-      err = (r.stderr.strip().splitlines() or ["no output"])[-1]
-      _print({"entry": name, "error": err[:500], "returncode": r.returncode})
-  if failed:
-    raise SystemExit(1)
+  return entries
 
 
 def _print(out):

@@ -44,8 +44,14 @@ def initialize_distributed(f=flags.FLAGS):
     raise InputError(f"--process_id={f.process_id} is out of range: expected 0 .. {f.num_processes - 1} "
                      f"(--num_processes={f.num_processes})")
   jax.config.update("jax_cpu_collectives_implementation", "gloo")
-  jax.distributed.initialize(f.coordinator_address, f.num_processes, f.process_id,
-                             initialization_timeout=f.distributed_timeout)
+  try:
+    jax.distributed.initialize(f.coordinator_address, f.num_processes, f.process_id,
+                               initialization_timeout=f.distributed_timeout)
+  except (RuntimeError, ValueError) as e:   # a join timeout, no cluster detected, a bad address
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+    raise InputError(f"jax.distributed did not start ({first}): expected every process to be "
+                     f"launched, the coordinator reachable at --coordinator_address, or a "
+                     f"cluster JAX detects for --distributed") from None
 
 
 def _fail(message: str, status: int = 2):

@@ -147,14 +147,15 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
       state, m = compiled.train_steps_resident(state, resident, perms, key, first, k)
       return state, m["loss"]   # (k,): sliced only after timing
 
-  flops = step_flops(compiled.train_step_resident, state, resident, perm, key, np.int32(0))
-  flops = flops and flops * mesh.size   # the analysis counts one device's share of the step
   t = time.perf_counter()
   state, loss = step(state, np.int32(0))
   first_loss = float(np.ravel(loss)[0])
   compile_s = time.perf_counter() - t
+  # Counted after the timed first call: where counting compiles, it must not fill jit's cache first.
+  flops = step_flops(compiled.train_step_resident, state, resident, perm, key, np.int32(0))
+  flops = flops and flops * mesh.size   # the analysis counts one device's share of the step
   timers = {"genjax": _Timer(step, state, warmup, k), "beside": beside}
-  reports = _timed_chunks({k: v for k, v in timers.items() if v is not None}, config.batch_size,
+  reports = _timed_chunks({name: t for name, t in timers.items() if t is not None}, config.batch_size,
                           steps, chunks)
   report = {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
             "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),

@@ -8,7 +8,7 @@ checkpoint that fails to load or to verify is moved aside (never deleted) to
 import hashlib
 import os
 import shutil
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import jax
 import numpy as np
@@ -18,14 +18,48 @@ from absl import logging
 from genjax.errors import InputError
 
 
-def digest(state) -> str:
-  """sha256 over every leaf's dtype, shape and bytes, in tree order."""
+def digest(state, legacy: bool = False) -> str:
+  """sha256 over every leaf's dtype, shape and rows, in tree order, the same for any layout:
+  a leaf enters by a 64-bit sum of its rows' hashes (of row index and bytes), and each
+  process sums only the rows it holds (a row once, its first replica), so a state split over
+  devices and hosts (persistent chains, a replay buffer) is never gathered onto one host.
+  `legacy`: every leaf by its bytes, as checkpoints saved before 2026-11-27 recorded it."""
   h = hashlib.sha256()
-  for leaf in jax.tree.leaves(jax.device_get(state)):
-    a = np.ascontiguousarray(leaf)
-    h.update(f"{a.dtype}{a.shape}".encode())
-    h.update(a.tobytes())
+  leaves = jax.tree.leaves(state)
+  if legacy:
+    for leaf in leaves:
+      a = np.ascontiguousarray(jax.device_get(leaf))
+      h.update(f"{a.dtype}{a.shape}".encode())
+      h.update(a.tobytes())
+    return h.hexdigest()
+  for leaf, rows in zip(leaves, _rows_hashes(leaves)):
+    h.update(f"{np.dtype(leaf.dtype)}{tuple(np.shape(leaf))}".encode())
+    h.update(rows.to_bytes(8, "little"))
   return h.hexdigest()
+
+
+def _rows_hashes(leaves) -> List[int]:
+  """Per leaf, the sum mod 2^64 of its rows' 64-bit hashes (a scalar is one row), summed over
+  the processes in one gather."""
+  local = []
+  for leaf in leaves:
+    shards = ([(np.asarray(s.data), s.index) for s in leaf.addressable_shards if s.replica_id == 0]
+              if isinstance(leaf, jax.Array) else [(np.asarray(leaf), ())])
+    total = 0
+    for data, index in shards:
+      if not data.size:
+        continue
+      start = (index[0].start or 0) if index else 0
+      rows = np.ascontiguousarray(data).reshape(max(data.shape[:1], default=1), -1)
+      for i, row in enumerate(rows, start=start):
+        total += int.from_bytes(hashlib.sha256(i.to_bytes(8, "little") + row.tobytes()).digest()[:8], "little")
+    local.append(total % 2**64)
+  if jax.process_count() == 1 or not local:
+    return local
+  from jax.experimental import multihost_utils
+  halves = np.array([[t & 0xFFFFFFFF, t >> 32] for t in local], np.uint32)
+  gathered = np.asarray(multihost_utils.process_allgather(halves)).reshape(-1, len(local), 2)
+  return [sum(int(lo) + (int(hi) << 32) for lo, hi in gathered[:, k]) % 2**64 for k in range(len(local))]
 
 
 def structure(state) -> str:
@@ -33,6 +67,11 @@ def structure(state) -> str:
   leaves = jax.tree_util.tree_leaves_with_path(state)
   text = ";".join(f"{jax.tree_util.keystr(p)}:{tuple(x.shape)}:{np.dtype(x.dtype)}" for p, x in leaves)
   return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _legacy_match(meta, state) -> bool:
+  """A checkpoint saved before row digests (no 'digest' record) verifies by every leaf's bytes."""
+  return "digest" not in meta and jax.process_count() == 1 and meta.get("sha256") == digest(state, legacy=True)
 
 
 class Checkpointer:
@@ -55,7 +94,7 @@ class Checkpointer:
       return
     args = ocp.args.Composite(state=ocp.args.StandardSave(state),
                               meta=ocp.args.JsonSave({"step": int(step), "sha256": digest(state),
-                                                      "structure": structure(state)}))
+                                                      "digest": "rows", "structure": structure(state)}))
     self._manager.save(step, args=args, force=True)
     self._manager.wait_until_finished()
 
@@ -89,7 +128,7 @@ class Checkpointer:
         skipped.append((step, f"it could not be read ({type(e).__name__}: "
                               f"{str(e).splitlines()[0][:160]})", "structure" in meta))
         continue
-      if meta.get("sha256") != digest(state):
+      if meta.get("sha256") != digest(state) and not _legacy_match(meta, state):
         skipped.append((step, "its checksum does not match the state it holds", True))
         continue
       for bad_step, problem, _ in skipped:

@@ -39,6 +39,10 @@ def base() -> ml_collections.ConfigDict:
   c.data.augment_only = False  # train on augment_with's images alone (e.g. a GAN's samples)
   c.data.real_per_batch = 0    # with augment_with: m original examples in every batch, the rest
                                # appended ones (0: batches drawn uniformly from the union)
+  c.data.feed = "auto"         # 'resident': the train split on every device, each step gathers its
+                               # rows (fast); 'stream': the host sends each batch, prefetched in a
+                               # thread (splits too big for a device); 'auto': resident up to
+  c.data.resident_max_mb = 2048.0  # this many MB of train split, streamed above
   c.data.toy2d_train_size = 100_000
   c.data.toy2d_test_size = 10_000
   c.data.toy2d_seed = 0

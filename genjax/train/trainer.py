@@ -3,14 +3,18 @@
 `train(config, workdir)` validates the config, takes the workdir's lock, checks that the
 workdir's run is this one, loads the data, builds the family's method, compiles its steps
 once, resumes from the newest good checkpoint, records the accepted config, and trains: the
-host sends only the step number and syncs every `log_every` steps (progress line,
+train split resident on every device, the host sends only the step number (or, for a split
+over `data.resident_max_mb` or with `data.feed='stream'`, each batch, prefetched in a
+thread: the same rows and keys), and syncs every `log_every` steps (progress line,
 `metrics.jsonl`, TensorBoard), saves every `checkpoint_every` steps, at the end and on
 SIGTERM/SIGINT, evaluates on `data.eval_split`, and writes sample grids under `samples/`.
 """
+import collections
 import contextlib
 import inspect
 import os
 import signal
+from concurrent import futures
 from typing import Dict, Optional
 
 import jax
@@ -51,6 +55,7 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
   from genjax.evaluation import evaluators   # imported here: evaluation builds on the trainer
   evaluators.validate(config.evals)
   validate_dispatch(config)
+  validate_feed(config)
   n = num_devices or jax.device_count()
   for field in ("batch_size", "eval_batch_size"):
     if config[field] % n:
@@ -73,6 +78,34 @@ def validate_dispatch(config):
   for field, value in cadences.items():
     if value % k:
       raise ConfigError(field, value, f"a multiple of steps_per_dispatch={k}")
+
+
+def validate_feed(config):
+  if config.data.feed not in FEEDS:
+    raise ConfigError("data.feed", config.data.feed, f"one of {', '.join(FEEDS)}")
+  if not (isinstance(config.data.resident_max_mb, (int, float)) and config.data.resident_max_mb >= 0):
+    raise ConfigError("data.resident_max_mb", config.data.resident_max_mb, "a non-negative number")
+  if config.steps_per_dispatch > 1 and config.data.feed == "stream":
+    raise ConfigError("steps_per_dispatch", config.steps_per_dispatch, "1 with data.feed='stream' "
+                      "(several steps per dispatch read the resident split)")
+
+
+FEEDS = ("auto", "resident", "stream")
+PREFETCH = 2   # streamed batches put on the devices ahead of the step that reads them
+
+
+def feed(config, split) -> str:
+  """'resident' or 'stream': how the training split reaches the devices (data.feed; 'auto'
+  keeps it resident up to data.resident_max_mb, or with several steps per dispatch)."""
+  if config.data.feed != "auto":
+    return config.data.feed
+  small = split_mib(split) <= config.data.resident_max_mb
+  return "resident" if small or config.steps_per_dispatch > 1 else "stream"
+
+
+def split_mib(split) -> float:
+  """The split's host size in MiB: its images and labels."""
+  return (split.x.nbytes + (0 if split.label is None else split.label.nbytes)) / 2**20
 
 
 def build_method(config, info) -> Method:
@@ -235,6 +268,14 @@ def _all_finite(tree):
   return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
 
 
+def any_process(flag: bool) -> bool:
+  """Whether `flag` holds on any process (itself with one process)."""
+  if jax.process_count() == 1:
+    return flag
+  from jax.experimental import multihost_utils
+  return bool(np.any(multihost_utils.process_allgather(np.int32(flag))))
+
+
 @contextlib.contextmanager
 def _stop_on_signals():
   """Turns SIGTERM/SIGINT into a request to save and stop after the current step."""
@@ -313,7 +354,44 @@ class Session:
         images.save_png(os.path.join(self.run.workdir, "samples", f"{name}step_{self.step:08d}.png"), pic)
         self.writer.image(self.step, tag, pic)
 
+  def stopping(self, stop) -> bool:
+    """Stop before the next step? With several processes they agree, at log steps, whether any
+    received a signal, so all save the same step and none waits on another's collective."""
+    if jax.process_count() == 1:
+      return bool(stop)
+    return self.step % self.config.log_every == 0 and any_process(bool(stop))
+
   def train(self, stop) -> None:
+    split, how = self.run.batches.split, feed(self.config, self.run.batches.split)
+    logger.log(f"data: the train split ({len(split)} examples, {split_mib(split):.0f} MiB) " +
+               ("resident on every device" if how == "resident" else
+                f"streamed from the host, {PREFETCH} batches prefetched"))
+    (self._train_resident if how == "resident" else self._train_streamed)(stop)
+
+  def _train_streamed(self, stop) -> None:
+    """The host gathers each step's rows of the global batch (its process's part) and puts
+    them on the devices in a thread, PREFETCH steps ahead; the same rows and keys as resident."""
+    c, run = self.config, self.run
+    key = keys.stream(run.rng, "train")
+    fetch = lambda s: run.compiled.put_batch(run.batches(s))
+    pool = futures.ThreadPoolExecutor(1)
+    try:
+      ahead = collections.deque(pool.submit(fetch, s) for s in range(self.step, min(self.step + PREFETCH, c.num_steps)))
+      while self.step < c.num_steps and not self.stopping(stop):
+        batch = ahead.popleft().result()
+        if self.step + PREFETCH < c.num_steps:
+          ahead.append(pool.submit(fetch, self.step + PREFETCH))
+        step = jax.device_put(np.int32(self.step))
+        self.state, metrics = run.compiled.train_step(self.state, batch, key, step)
+        self.pending.append((self.step, metrics, 1))
+        self.step += 1
+        if self.block and self.step % c.block_every == 0:
+          jax.block_until_ready(metrics)   # XLA's CPU collectives abort when many steps are queued
+        self.at_step_end()
+    finally:   # a stop, an error: batches not yet gathered are dropped, not fetched first
+      pool.shutdown(cancel_futures=True)
+
+  def _train_resident(self, stop) -> None:
     """The hot loop: the split stays on device, per epoch the host sends its permutation and
     per dispatch (one step, or steps_per_dispatch in one compiled scan) only the step number."""
     c, run = self.config, self.run
@@ -321,7 +399,7 @@ class Session:
     epoch, perm, perms = None, None, None
     k, per_epoch = c.steps_per_dispatch, run.batches.steps_per_epoch
     key = keys.stream(run.rng, "train")     # step s: fold_in(key, s), inside the compiled step
-    while self.step < c.num_steps and not stop:
+    while self.step < c.num_steps and not self.stopping(stop):
       if self.step // per_epoch != epoch:
         epoch = self.step // per_epoch
         orders = [run.batches.permutation(e).astype(np.int32) for e in range(epoch, epoch + min(k, 2))]
@@ -420,9 +498,11 @@ def _train_session(run: Run, step: int, state, mesh) -> Optional[Dict[str, float
   try:
     with _stop_on_signals() as stop:
       session.train(stop)
+      stopped = any_process(bool(stop))   # every process ends the same way
       session.save()
-    if stop:
-      logger.log(f"signal {stop[0]} received: saved step {session.step} and stopped")
+    if stopped:
+      logger.log(f"signal {stop[0] if stop else 'to another process'} received: saved step "
+                 f"{session.step} and stopped")
       return None
     results = _flat(session.evaluate())
     logger.log(f"eval on '{run.config.data.eval_split}' at step {session.step}: " +

@@ -206,6 +206,8 @@ ROWS = [
                                              "--coordinator_address=127.0.0.1:1234", "--num_processes=2",
                                              "--process_id=2"), None, 2,
      "--process_id=2 is out of range: expected 0 .. 1"),
+    ("distributed-no-cluster", ("experiments.evaluate", "--workdir=run", "--distributed"), None, 2,
+     "jax.distributed did not start (coordinator_address should be defined"),
     # benchmark
     ("benchmark-unknown-workload", ("experiments.benchmark", "--workload=nope"), None, 2,
      "flag --workload=nope: value should be one of"),

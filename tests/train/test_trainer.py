@@ -1,5 +1,6 @@
 """The loop: resume equals uninterrupted, corrupt checkpoints fall back, bad input is one line."""
 import json
+import logging
 import os
 import pathlib
 
@@ -40,6 +41,40 @@ def test_resumed_run_equals_uninterrupted(tmp_path):
   assert any("eval/loss" in r for r in rows)
   assert list((tmp_path / "a" / "samples").glob("*.png"))
   assert list((tmp_path / "a" / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def fed(feed, limit=2048.0, **kw):
+  c = tiny(**kw)
+  c.data.feed, c.data.resident_max_mb = feed, limit
+  return c
+
+
+def test_streamed_batches_train_as_the_resident_split_does_and_resume_exactly(tmp_path, caplog):
+  """data.feed='stream' (the host puts each batch on the devices, prefetched in a thread)
+  reads the rows and keys the resident path reads: a streamed run stopped at step 6 and
+  resumed (by 'auto' over a 0 MiB limit) across the epoch's end (10 steps of 128) ends with
+  the resident run's parameters."""
+  caplog.set_level(logging.INFO, logger="absl")
+  run = lambda c, name: trainer.train(c, str(tmp_path / name))
+  run(tiny(num_steps=12, batch_size=128), "resident")
+  assert "resident on every device" in caplog.text
+  caplog.clear()
+  run(fed("stream", num_steps=6, batch_size=128), "streamed")
+  run(fed("auto", limit=0, num_steps=12, batch_size=128), "streamed")
+  assert caplog.text.count("streamed from the host, 2 batches prefetched") == 2
+  c = tiny(num_steps=12, batch_size=128)
+  (sa, a), (sb, b) = final_state(tmp_path / "resident", c), final_state(tmp_path / "streamed", c)
+  assert sa == sb == 12
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
+
+
+def test_auto_feed_keeps_a_split_resident_up_to_its_limit():
+  split = trainer.gdata.load(tiny().data)["train"]
+  megabytes = (split.x.nbytes + split.label.nbytes) / 2**20
+  at = lambda limit, k=1: trainer.feed(fed("auto", limit, steps_per_dispatch=k), split)
+  assert at(megabytes) == "resident" and at(megabytes * 0.99) == "stream"
+  assert at(0, k=2) == "resident"   # several steps per dispatch read the resident split
 
 
 def test_k_steps_per_dispatch_equal_single_steps_across_an_epoch_and_off_the_grid(tmp_path):
@@ -111,6 +146,32 @@ def test_checksum_detects_a_changed_state(tmp_path):
   np.testing.assert_array_equal(restored["w"], state["w"])
 
 
+def test_a_state_split_over_devices_has_one_digest_on_any_mesh_and_old_records_still_verify(tmp_path):
+  """Persistent chains split over the data axis enter the checksum by their rows: the same
+  digest on 8 devices as on 1 (so on any number of processes), one flipped bit changes it,
+  and a checkpoint recorded before row digests (every leaf's bytes) still verifies."""
+  from jax.sharding import NamedSharding, PartitionSpec as P
+  from genjax.train.checkpoint import digest
+  from genjax.train.parallel import make_mesh
+  chains = np.arange(48, dtype=np.float32).reshape(16, 3)
+  state = lambda mesh, x: {"chains": jax.device_put(x, NamedSharding(mesh, P("data"))),
+                           "w": jax.device_put(np.ones(2, np.float32), NamedSharding(mesh, P()))}
+  eight, one = make_mesh(), make_mesh(jax.devices()[:1])
+  assert digest(state(eight, chains)) == digest(state(one, chains))
+  flipped = chains.copy()
+  flipped.view(np.uint32)[5, 1] ^= 1
+  assert digest(state(eight, flipped)) != digest(state(eight, chains))
+  Checkpointer(str(tmp_path), keep=2).save(1, state(eight, chains))
+  meta = tmp_path / "1" / "meta" / "metadata"
+  record = json.loads(meta.read_text())
+  del record["digest"]
+  record["sha256"] = digest(state(eight, chains), legacy=True)
+  meta.write_text(json.dumps(record))
+  abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding),
+                          state(eight, chains))
+  assert Checkpointer(str(tmp_path), keep=2).restore_latest(abstract)[0] == 1
+
+
 @pytest.mark.parametrize("field,value,message", [
     ("batch_size", 0, "config.batch_size=0 is invalid: expected a positive integer"),
     ("batch_size", 12, "config.batch_size=12 is invalid: expected a multiple of the 8 devices"),
@@ -122,6 +183,8 @@ def test_checksum_detects_a_changed_state(tmp_path):
     ("optim.lr", -1.0, "config.optim.lr=-1.0 is invalid"),
     ("data.scale", "[-1,1]", "config.data.scale='[-1,1]' is invalid"),
     ("steps_per_dispatch", 4, "config.num_steps=6 is invalid: expected a multiple of steps_per_dispatch=4"),
+    ("data.feed", "disk", "config.data.feed='disk' is invalid: expected one of auto, resident, stream"),
+    ("data.resident_max_mb", -1.0, "config.data.resident_max_mb=-1.0 is invalid: expected a non-negative number"),
 ])
 def test_bad_config_values_fail_before_compiling_with_one_line(tmp_path, field, value, message):
   c = tiny()
