@@ -43,6 +43,7 @@ def main(argv):
     return _all(f)
   if f.entries:
     raise InputError("--entries chooses among --all's entries: pass --all too")
+  common.initialize_distributed()
   if f.sampling:
     if f.workload != "pixelcnn" or f.config is not None:
       raise InputError("--sampling times the pixelcnn workload's samplers: pass --workload=pixelcnn and no --config")
@@ -74,7 +75,7 @@ def _all(f):
   """One JSON line per workload, then per main config (on embedded data), each timed in its
   own process (its own compile time and peak memory); a failing entry prints its error as its
   line and the others still run (exit status 1 at the end). The parent starts no backend."""
-  if f.coordinator_address or f.distributed:   # (flags, not jax.process_count(): no backend here)
+  if f.coordinator_address or f.distributed:   # checked before joining: the parent joins nothing
     raise InputError("--all times each entry in a process of its own: launch it without "
                      "--coordinator_address/--distributed")
   failed = 0
@@ -118,4 +119,4 @@ def _print(out):
   print(json.dumps(out), flush=True)
 
 if __name__ == "__main__":
-  common.main(main)
+  common.main(main, distributed=False)   # --all is refused with the several-host flags first

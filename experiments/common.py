@@ -107,10 +107,12 @@ def one_line_errors():
     sys.exit(0)
 
 
-def main(fn):
-  """Runs `fn(argv)` as a binary: flags parsed as above, bad input one line."""
+def main(fn, distributed: bool = True):
+  """Runs `fn(argv)` as a binary: flags parsed as above, bad input one line, jax.distributed
+  joined as the flags ask (`distributed=False`: `fn` joins it itself, after its own checks)."""
   def wrapped(argv):
     with one_line_errors():
-      initialize_distributed()
+      if distributed:
+        initialize_distributed()
       return fn(argv)
   app.run(wrapped, flags_parser=parse_flags)

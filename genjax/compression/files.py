@@ -231,7 +231,8 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
   check_output(output, "--output")
   run, step, state = restore(workdir)
   model = {"step": int(step), "sha256": checkpoint.digest(state)}
-  if header["model"] != model:
+  legacy = {"step": int(step), "sha256": checkpoint.digest(state, legacy=True)}   # files before 2026-11-27
+  if header["model"] not in (model, legacy):
     coded = header["model"]
     raise InputError(f"--input={input_path} was coded with the model at step {coded.get('step')} "
                      f"(sha256 {str(coded.get('sha256'))[:12]}...), but --workdir={workdir} holds step "

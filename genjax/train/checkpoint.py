@@ -16,6 +16,7 @@ import orbax.checkpoint as ocp
 from absl import logging
 
 from genjax.errors import InputError
+from genjax.train.parallel import any_process
 
 
 def digest(state, legacy: bool = False) -> str:
@@ -23,9 +24,11 @@ def digest(state, legacy: bool = False) -> str:
   a leaf enters by a 64-bit sum of its rows' hashes (of row index and bytes), and each
   process sums only the rows it holds (a row once, its first replica), so a state split over
   devices and hosts (persistent chains, a replay buffer) is never gathered onto one host.
-  `legacy`: every leaf by its bytes, as checkpoints saved before 2026-11-27 recorded it."""
+  `legacy`: every leaf by its bytes, as checkpoints saved before 2026-11-27 recorded it.
+  Leaves may be split over devices along their first axis only (the data axis), as every
+  family's `state_specs` does."""
   h = hashlib.sha256()
-  leaves = jax.tree.leaves(state)
+  leaves = [x if isinstance(x, jax.Array) else np.asarray(x) for x in jax.tree.leaves(state)]
   if legacy:
     for leaf in leaves:
       a = np.ascontiguousarray(jax.device_get(leaf))
@@ -112,21 +115,10 @@ class Checkpointer:
     skipped = []   # (step, problem, is_checksum_mismatch), newest first
     expected = structure(abstract_state)
     for step in reversed(self.steps()):
-      try:
-        meta = self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
-      except Exception as e:  # orbax raises many types for unreadable files
-        skipped.append((step, f"its checksum record could not be read ({type(e).__name__})", True))
-        continue
-      if meta.get("structure", expected) != expected:
-        skipped.append((step, "it holds differently shaped parameters than this code builds", False))
-        continue
-      try:
-        state = self._manager.restore(step, args=ocp.args.Composite(
-            state=ocp.args.StandardRestore(abstract_state))).state
-      except Exception as e:  # Unreadable files, or a tree that no longer matches the code.
-        # With a matching structure record the tree is the code's: the files are corrupt.
-        skipped.append((step, f"it could not be read ({type(e).__name__}: "
-                              f"{str(e).splitlines()[0][:160]})", "structure" in meta))
+      meta, state, problem = self._load(step, abstract_state, expected)
+      # Every process takes the same branch: the checksum below is a collective.
+      if any_process(problem is not None):
+        skipped.append(problem or (step, "another process could not read it", True))
         continue
       if meta.get("sha256") != digest(state) and not _legacy_match(meta, state):
         skipped.append((step, "its checksum does not match the state it holds", True))
@@ -146,6 +138,24 @@ class Checkpointer:
                        f"(newest, step {step}: {problem}): restore them from a backup, or move "
                        f"them away to retrain from step 0")
     return None
+
+  def _load(self, step: int, abstract_state, expected: str):
+    """(meta, state, None), or (meta, None, (step, problem, is_corruption)) where this process
+    cannot read the checkpoint or it records another structure."""
+    try:
+      meta = self._manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())).meta
+    except Exception as e:  # orbax raises many types for unreadable files
+      return None, None, (step, f"its checksum record could not be read ({type(e).__name__})", True)
+    if meta.get("structure", expected) != expected:
+      return meta, None, (step, "it holds differently shaped parameters than this code builds", False)
+    try:
+      state = self._manager.restore(step, args=ocp.args.Composite(
+          state=ocp.args.StandardRestore(abstract_state))).state
+    except Exception as e:  # Unreadable files, or a tree that no longer matches the code.
+      # With a matching structure record the tree is the code's: the files are corrupt.
+      return meta, None, (step, f"it could not be read ({type(e).__name__}: "
+                                f"{str(e).splitlines()[0][:160]})", "structure" in meta)
+    return meta, state, None
 
   def _set_aside(self, step: int, problem: str, move: bool):
     if not move or jax.process_index() != 0:   # one process moves; the others only skip

@@ -18,6 +18,14 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 from genjax.train.method import AXIS, Method, global_uniform, pmean, psum
 
 
+def any_process(flag: bool) -> bool:
+  """Whether `flag` holds on any process (itself with one process): a collective."""
+  if jax.process_count() == 1:
+    return flag
+  from jax.experimental import multihost_utils
+  return bool(np.any(multihost_utils.process_allgather(np.int32(flag))))
+
+
 def make_mesh(devices=None) -> jax.sharding.Mesh:
   devices = np.asarray(devices if devices is not None else jax.devices())
   return jax.sharding.Mesh(devices, (AXIS,), axis_types=(jax.sharding.AxisType.Auto,))

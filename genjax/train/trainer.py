@@ -27,7 +27,7 @@ from genjax.errors import ConfigError, InputError
 from genjax.train import defaults, images, keys, logger, stages, workdir as wd
 from genjax.train.checkpoint import Checkpointer
 from genjax.train.method import Method, builders
-from genjax.train.parallel import Compiled, make_mesh
+from genjax.train.parallel import Compiled, any_process, make_mesh
 
 
 class Diverged(RuntimeError):
@@ -266,14 +266,6 @@ def _all_finite(tree):
   leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
             if jnp.issubdtype(x.dtype, jnp.floating)]
   return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
-
-
-def any_process(flag: bool) -> bool:
-  """Whether `flag` holds on any process (itself with one process)."""
-  if jax.process_count() == 1:
-    return flag
-  from jax.experimental import multihost_utils
-  return bool(np.any(multihost_utils.process_allgather(np.int32(flag))))
 
 
 @contextlib.contextmanager

@@ -218,6 +218,8 @@ ROWS = [
      "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
     ("benchmark-bad-config-value", ("experiments.benchmark", f"--config={DIGITS}:smoke", "--config.batch_size=0"),
      None, 2, "config.batch_size=0 is invalid"),
+    ("benchmark-all-on-several-hosts", ("experiments.benchmark", "--all", "--distributed"), None, 2,
+     "--all times each entry in a process of its own: launch it without"),
     ("benchmark-entries-without-all", ("experiments.benchmark", "--entries=pixelcnn"), None, 2,
      "--entries chooses among --all's entries: pass --all too"),
     ("benchmark-all-unknown-entry", ("experiments.benchmark", "--all", "--entries=pixelcnn,nope"), None, 2,
