@@ -230,10 +230,11 @@ def decompress(workdir: str, input_path: str, output: str) -> Dict[str, object]:
                      f"--workdir={workdir} models {tuple(info.shape)}: decode with the model that coded it")
   check_output(output, "--output")
   run, step, state = restore(workdir)
-  model = {"step": int(step), "sha256": checkpoint.digest(state)}
-  legacy = {"step": int(step), "sha256": checkpoint.digest(state, legacy=True)}   # files before 2026-11-27
-  if header["model"] not in (model, legacy):
-    coded = header["model"]
+  coded = header["model"]
+  # Exactly the model's step and digest (files coded before 2026-11-27: its legacy digest).
+  if (coded != {"step": int(step), "sha256": coded.get("sha256")}
+      or not checkpoint.matches(coded.get("sha256"), state, legacy=True)):
+    model = {"step": int(step), "sha256": checkpoint.digest(state)}
     raise InputError(f"--input={input_path} was coded with the model at step {coded.get('step')} "
                      f"(sha256 {str(coded.get('sha256'))[:12]}...), but --workdir={workdir} holds step "
                      f"{step} (sha256 {model['sha256'][:12]}...): decode with the model that coded it")

@@ -72,9 +72,12 @@ def structure(state) -> str:
   return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _legacy_match(meta, state) -> bool:
-  """A checkpoint saved before row digests (no 'digest' record) verifies by every leaf's bytes."""
-  return "digest" not in meta and jax.process_count() == 1 and meta.get("sha256") == digest(state, legacy=True)
+def matches(recorded: Optional[str], state, legacy: bool) -> bool:
+  """Whether `recorded` is `state`'s digest; with `legacy` (a record written before row
+  digests) also its every-leaf-bytes digest, which one process alone can compute."""
+  if recorded == digest(state):
+    return True
+  return legacy and jax.process_count() == 1 and recorded == digest(state, legacy=True)
 
 
 class Checkpointer:
@@ -120,7 +123,7 @@ class Checkpointer:
       if any_process(problem is not None):
         skipped.append(problem or (step, "another process could not read it", True))
         continue
-      if meta.get("sha256") != digest(state) and not _legacy_match(meta, state):
+      if not matches(meta.get("sha256"), state, legacy="digest" not in meta):
         skipped.append((step, "its checksum does not match the state it holds", True))
         continue
       for bad_step, problem, _ in skipped:

@@ -42,7 +42,7 @@ def base() -> ml_collections.ConfigDict:
   c.data.feed = "auto"         # 'resident': the train split on every device, each step gathers its
                                # rows (fast); 'stream': the host sends each batch, prefetched in a
                                # thread (splits too big for a device); 'auto': resident up to
-  c.data.resident_max_mb = 2048.0  # this many MB of train split, streamed above
+  c.data.resident_max_mb = 2048.0  # this many MiB of train split, streamed above
   c.data.toy2d_train_size = 100_000
   c.data.toy2d_test_size = 10_000
   c.data.toy2d_seed = 0
