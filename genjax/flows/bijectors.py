@@ -253,14 +253,19 @@ class Coupling(nn.Module):
     return out.reshape(out.shape[:-1] + (d_b, self.per_dim))
 
   @nn.compact
-  def __call__(self, x, inverse=False):
+  def __call__(self, x, inverse=False, context=None):
+    """`context` (optional; x's leading axes, its own features last): what the conditioner
+    also reads, making the map conditional on it (q(u | x) of variational dequantisation)."""
+    def conditioner_input(x_a):
+      return x_a if context is None else jnp.concatenate([x_a, context], axis=-1)
+
     if self.mask_kind == "checkerboard":
       a = jnp.asarray(checkerboard(x.shape[1:], self.parity))
-      y, log_det = self.transform(x, self.theta(x * a, x.shape[-1]), inverse)
+      y, log_det = self.transform(x, self.theta(conditioner_input(x * a), x.shape[-1]), inverse)
       keep = jnp.broadcast_to(a, x.shape) > 0
       return jnp.where(keep, x, y), sum_except_batch(jnp.where(keep, 0.0, log_det))
     x_a, x_b = split(x, self.mask_kind, self.parity)
-    y_b, log_det = self.transform(x_b, self.theta(x_a, x_b.shape[-1]), inverse)
+    y_b, log_det = self.transform(x_b, self.theta(conditioner_input(x_a), x_b.shape[-1]), inverse)
     return merge(x_a, y_b, self.mask_kind, self.parity), sum_except_batch(log_det)
 
 

@@ -1,9 +1,12 @@
 """Normalizing flows as a trainer method: an exact density by the change of variables.
 
-Images arrive uniformly dequantised in [0, 1], x = (levels + u) / L; the flow starts with the
-logit transform y = logit(alpha + (1 - 2 alpha) x), its log-determinant counted, so log p(x)
-is a density on [0, 1]^D and the discrete data's bits/dim bound is
-  bits_per_dim = (-log p(x) + D log L) / (D ln 2).
+Images are dequantised, x = (levels + u) / L in [0, 1]: uniformly (u ~ U[0, 1)^D, drawn by
+the data pipeline), or variationally (u ~ q(u | levels), a flow of its own trained with the
+model; dequantization.py). The flow starts with the logit transform
+y = logit(alpha + (1 - 2 alpha) x), its log-determinant counted, so log p(x) is a density on
+[0, 1]^D, and with nll_nats = -(log p(x) - log q(u | levels)) (log q = 0 when uniform) the
+discrete data's bits/dim bound is
+  bits_per_dim = (nll_nats + D log L) / (D ln 2).
 2-D data is modelled as it is; where its density is known in closed form the evaluation
 also reports kl_nats = log p_data(x) - log p_model(x) per test point, whose mean estimates
 KL(data || model).
@@ -16,11 +19,12 @@ import jax.numpy as jnp
 from genjax.data import toy2d
 from genjax.errors import ConfigError
 from genjax.flows import bijectors as bj
-from genjax.flows import flows, splines
+from genjax.flows import dequantization, flows, splines
 from genjax.train import optim
-from genjax.train.method import Method, NetworkState, register
+from genjax.train.method import Method, NetworkState, global_normal, register
 
 ARCHS = ("nice", "realnvp", "glow", "spline", "maf", "iaf")
+DEQUANTIZATIONS = ("uniform", "variational")
 MULTI_SCALE = ("realnvp", "glow", "spline")
 
 
@@ -34,13 +38,19 @@ def defaults(c):
   c.model.bound = 3.0          # spline: the interval [-bound, bound] it acts on (identity outside)
   c.model.logit_alpha = 1e-6   # images: the logit transform's margin
   c.model.temperature = 1.0    # sampling: z ~ N(0, T^2 I)
+  c.model.dequantization = "uniform"   # images: 'uniform' (data.dequantize=True) or 'variational' (Flow++)
+  c.model.dequantizer_width = 32       # variational: q(u | x)'s conditioner filters
+  c.model.dequantizer_steps = 4        # variational: q(u | x)'s checkerboard couplings
 
 
 def validate(config, info):
   m, d = config.model, config.data
   if m.arch not in ARCHS:
     raise ConfigError("model.arch", m.arch, "one of " + ", ".join(ARCHS))
-  optim.validate_positive_ints("model", m, ("width", "depth", "levels", "steps", "bins"))
+  optim.validate_positive_ints("model", m, ("width", "depth", "levels", "steps", "bins",
+                                            "dequantizer_width", "dequantizer_steps"))
+  if m.dequantization not in DEQUANTIZATIONS:
+    raise ConfigError("model.dequantization", m.dequantization, "one of " + ", ".join(DEQUANTIZATIONS))
   if m.bins >= 1 / splines.MIN_BIN:
     raise ConfigError("model.bins", m.bins, f"fewer than {int(1 / splines.MIN_BIN)} (each bin keeps {splines.MIN_BIN} of the range)")
   for field in ("bound", "temperature"):
@@ -55,14 +65,18 @@ def validate(config, info):
       raise ConfigError("model.arch", m.arch, "nice, realnvp, spline, maf or iaf for vector data")
     if d.dequantize:
       raise ConfigError("data.dequantize", True, f"False: {d.name} is continuous")
+    if m.dequantization != "uniform":
+      raise ConfigError("model.dequantization", m.dequantization, f"'uniform' (unused): {d.name} is continuous")
   optim.validate(config.optim)
 
 
 def validate_images(config, info):
   m, d = config.model, config.data
-  if not d.dequantize or d.binarize != "none" or d.scale != "[0,1]":
-    raise ConfigError("data.dequantize", d.dequantize, "True, with binarize='none' and scale='[0,1]': "
-                      "a flow is a density on dequantised [0, 1] images")
+  uniform = m.dequantization == "uniform"
+  if d.dequantize != uniform or d.binarize != "none" or d.scale != "[0,1]":
+    raise ConfigError("data.dequantize", d.dequantize, f"{uniform}, with binarize='none' and scale='[0,1]': "
+                      "a flow is a density on dequantised [0, 1] images, and model.dequantization="
+                      f"'{m.dequantization}' {'leaves the noise to the data pipeline' if uniform else 'draws it itself'}")
   if not 0 < m.logit_alpha < 0.5:
     raise ConfigError("model.logit_alpha", m.logit_alpha, "in (0, 0.5)")
   if m.arch == "iaf":
@@ -98,9 +112,15 @@ def protocol(config, info):
   out = {"estimator": "exact log-likelihood by the change of variables onto N(0, I)",
          "architecture": m.arch, "units": "nats per example"}
   if info.is_image:
-    out["preprocessing"] = (f"uniform dequantisation (x + u) / {info.num_levels}, then "
-                            f"logit(alpha + (1 - 2 alpha) x) with alpha = {m.logit_alpha}, log-det counted")
-    out["units"] = "nats per image of dequantised [0,1] data; bits_per_dim = (nats + D ln L) / (D ln 2)"
+    if m.dequantization == "variational":
+      noise = (f"variational dequantisation (Flow++): (x + u) / {info.num_levels}, u ~ q(u | x), a flow of "
+               f"{m.dequantizer_steps} checkerboard couplings conditioned on x, trained with the model")
+    else:
+      noise = f"uniform dequantisation (x + u) / {info.num_levels}, u ~ U[0, 1)"
+    out["preprocessing"] = (f"{noise}, one draw of u per image; then logit(alpha + (1 - 2 alpha) x) "
+                            f"with alpha = {m.logit_alpha}, log-det counted")
+    out["units"] = ("nats per image, -(log p(x) - log q(u | x)) with log q = 0 when uniform; "
+                    "bits_per_dim = (nats + D ln L) / (D ln 2), a bound on the discrete image's code length")
   return {**out, **toy2d.kl_protocol(config.data.name)}
 
 
@@ -114,16 +134,35 @@ def build(config, info) -> Method:
   dequant_nats = dims * math.log(info.num_levels) if info.num_levels else 0.0
   kind = toy2d.density_kind(config.data.name)
   data_log_density = toy2d.LOG_DENSITIES[kind] if kind is not None else None
+  variational = info.is_image and m.dequantization == "variational"
+  dequantizer = dequantization.Dequantizer(m.dequantizer_width, m.dequantizer_steps)
+
+  def flow_params(params):      # variational: {'flow': ..., 'dequantizer': ...}
+    return params["flow"] if variational else params
 
   def log_density(state, x):
-    return flows.log_prob(flow, state.params, x)
+    return flows.log_prob(flow, flow_params(state.params), x)
+
+  def dequantized(params, batch, eps):
+    """(x in [0, 1], log q(u | levels)): variational, u = q's map of eps; else the batch's own."""
+    if not variational:
+      return batch["x"], 0.0
+    u, log_q = dequantizer.apply({"params": params["dequantizer"]}, batch["x"], eps)
+    return (batch["levels"] + u) / info.num_levels, log_q
 
   def init(rng, batch):
-    params = flow.init(rng, batch["x"])["params"]     # actnorm initialises from this batch
+    if not variational:
+      params = flow.init(rng, batch["x"])["params"]     # actnorm initialises from this batch
+    else:
+      r_deq, r_eps, r_flow = jax.random.split(rng, 3)
+      eps = jax.random.normal(r_eps, batch["x"].shape)
+      params = {"dequantizer": dequantizer.init(r_deq, batch["x"], eps)["params"]}
+      params["flow"] = flow.init(r_flow, dequantized(params, batch, eps)[0])["params"]
     return NetworkState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
 
-  def per_example(state, x):
-    nll = -log_density(state, x)
+  def per_example(params, batch, rng):
+    x, log_q = dequantized(params, batch, global_normal(rng, batch["x"].shape) if variational else None)
+    nll = log_q - flows.log_prob(flow, flow_params(params), x)
     out = {"nll_nats": nll}
     if info.is_image:
       out["bits_per_dim"] = (nll + dequant_nats) / (dims * math.log(2))
@@ -133,17 +172,17 @@ def build(config, info) -> Method:
 
   def train_step(state, batch, rng):
     def loss_fn(params):
-      metrics = {k: v.mean() for k, v in per_example(state.replace(params=params), batch["x"]).items()}
+      metrics = {k: v.mean() for k, v in per_example(params, batch, rng).items()}
       return metrics["nll_nats"], dict(metrics, loss=metrics["nll_nats"])
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params)
     return state.apply_gradients(tx, grads), metrics
 
   def eval_step(state, batch, rng):
-    return per_example(state, batch["x"])
+    return per_example(state.params, batch, rng)
 
   def sample(state, rng, n, labels=None):
-    x = flows.sample(flow, state.params, rng, n, dims, m.temperature)
+    x = flows.sample(flow, flow_params(state.params), rng, n, dims, m.temperature)
     return jnp.clip(x, 0.0, 1.0) if info.is_image else x
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,

@@ -1,0 +1,50 @@
+"""Variational dequantisation (Ho et al. 2019, Flow++).
+
+A flow is a density p on [0, 1]^D; the discrete image x (levels 0..L-1) owns the cell
+(x + [0, 1)^D) / L, so P(x) = L^-D E_{u ~ q}[p((x + u) / L) / q(u | x)] for any density q on
+[0, 1)^D, and by Jensen
+  log P(x) >= E_{u ~ q(u|x)}[log p((x + u) / L) - log q(u | x)] - D log L.
+Uniform dequantisation is q = 1 (log q = 0). Variational dequantisation learns q(u | x), the
+bound tight when q(u | x) is p's shape inside x's cell. q is a flow conditioned on x:
+  eps ~ N(0, I),  y = f(eps; x)  (affine checkerboard couplings whose conditioners also read
+  features of x),  u = sigmoid(y),
+  log q(u | x) = log N(eps; 0, I) - log|det dy/deps| - sum log sigmoid'(y).
+"""
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from genjax.flows import bijectors as bj
+from genjax.flows.flows import standard_normal_log_prob
+
+
+def log_sigmoid_derivative(y):
+  """log sigmoid'(y) per example, summed: log sigmoid(y) + log sigmoid(-y)."""
+  return bj.sum_except_batch(jax.nn.log_sigmoid(y) + jax.nn.log_sigmoid(-y))
+
+
+class Dequantizer(nn.Module):
+  """q(u | x) on (0, 1)^D for images x. Called as dequantizer(x, v, inverse):
+  forward, v = eps ~ N(0, I)  ->  (u, log q(u | x));
+  inverse, v = u in (0, 1)^D  ->  (eps, log q(u | x)).
+  x is the discrete image scaled to [0, 1], (B, H, W, C)."""
+  width: int = 32
+  steps: int = 4
+
+  @nn.compact
+  def __call__(self, x, v, inverse=False):
+    context = nn.relu(nn.Conv(self.width, (3, 3), name="context")(x - 0.5))
+    couplings = [bj.AffineCoupling("checkerboard", i % 2, self.width, 1, name=f"coupling{i}")
+                 for i in range(self.steps)]
+    if inverse:
+      y = jnp.log(v) - jnp.log1p(-v)
+      eps, log_det = y, jnp.zeros(v.shape[0], v.dtype)     # log|det d eps / dy|
+      for coupling in reversed(couplings):
+        eps, ld = coupling(eps, True, context)
+        log_det = log_det + ld
+      return eps, standard_normal_log_prob(eps) + log_det - log_sigmoid_derivative(y)
+    y, log_det = v, jnp.zeros(v.shape[0], v.dtype)           # log|det dy / d eps|
+    for coupling in couplings:
+      y, ld = coupling(y, False, context)
+      log_det = log_det + ld
+    return jax.nn.sigmoid(y), standard_normal_log_prob(v) - log_det - log_sigmoid_derivative(y)
