@@ -27,6 +27,8 @@ flags.DEFINE_bool("sampling", False, "pixelcnn: time the fast sampler against th
                   "(64 images) instead of training steps.")
 flags.DEFINE_integer("steps_per_dispatch", 1, "Training steps per compiled call of the library's step "
                      "(config.steps_per_dispatch: a lax.scan over them).", lower_bound=1)
+flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16"], "The workloads' config.precision "
+                  "(with --config: --config.precision); the plain and PyTorch steps stay float32.")
 flags.DEFINE_bool("all", False, "Time every workload, then every family's main config "
                   "(workloads.MAIN_CONFIGS, on embedded data): one JSON line each.")
 flags.DEFINE_list("entries", None, "With --all: only these workloads and main configs.")
@@ -60,6 +62,7 @@ def main(argv):
 def _workload_config(name):
   config = workloads.get_config(name)   # the config that states the workload
   config.steps_per_dispatch = flags.FLAGS.steps_per_dispatch
+  config.precision = flags.FLAGS.precision
   return config
 
 
@@ -104,11 +107,11 @@ def _entries(f):
   chosen = [n for n in known if not f.entries or n in f.entries]
   spd = f.steps_per_dispatch
   entries = [(n, [f"--workload={n}", f"--steps={f.steps}", f"--steps_per_dispatch={spd}",
-                  f"--baseline={f.baseline}"]) for n in chosen if n in benchmark.WORKLOADS]
+                  f"--baseline={f.baseline}", f"--precision={f.precision}"]) for n in chosen if n in benchmark.WORKLOADS]
   for n in (n for n in chosen if n not in benchmark.WORKLOADS):
     data = importlib.import_module(f"experiments.configs.{n}").get_config().data.name
     entries.append((n, [f"--config=experiments/configs/{n}.py", f"--steps={f.steps or 50}",
-                        f"--config.steps_per_dispatch={spd}"] +
+                        f"--config.steps_per_dispatch={spd}", f"--config.precision={f.precision}"] +
                     [f"--config.data.{k}={v}" for k, v in benchmark.EMBEDDED.get(data, {}).items()]))
   return entries
 

@@ -66,15 +66,20 @@ def on_embedded(config):
 
 # Dense peak FLOP/s of one chip in the precision XLA computes float32 products in by default:
 # TF32 on NVIDIA Ampere and later, one bf16 pass on TPU (vendors' data sheets, no sparsity).
-PEAK_FLOPS = (("H100 PCIe", 378e12, "tf32"), ("H100", 494.7e12, "tf32"), ("H200", 494.7e12, "tf32"),
-              ("A100", 156e12, "tf32"), ("TPU v4", 275e12, "bf16"), ("TPU v5 lite", 197e12, "bf16"),
-              ("TPU v5p", 459e12, "bf16"), ("TPU v5", 459e12, "bf16"))
+# Dense peaks per chip: (float32 computed as XLA computes it there, bfloat16). NVIDIA's tensor
+# cores take float32 matrix products as TF32; TPUs' as bfloat16 passes.
+PEAK_FLOPS = (("H100 PCIe", (378e12, "tf32"), (756e12, "bf16")),
+              ("H100", (494.7e12, "tf32"), (989.4e12, "bf16")), ("H200", (494.7e12, "tf32"), (989.4e12, "bf16")),
+              ("A100", (156e12, "tf32"), (312e12, "bf16")), ("TPU v4", (275e12, "bf16"), (275e12, "bf16")),
+              ("TPU v5 lite", (197e12, "bf16"), (197e12, "bf16")), ("TPU v5p", (459e12, "bf16"), (459e12, "bf16")),
+              ("TPU v5", (459e12, "bf16"), (459e12, "bf16")))
 
 
-def peak_flops(device=None) -> Optional[Tuple[float, str]]:
-  """(FLOP/s, precision) of `device`'s dense peak, or None (a CPU, an unlisted chip)."""
+def peak_flops(device=None, precision: str = "float32") -> Optional[Tuple[float, str]]:
+  """(FLOP/s, precision) of `device`'s dense peak for a step computing in `precision`
+  (config.precision), or None (a CPU, an unlisted chip)."""
   kind = (device or jax.local_devices()[0]).device_kind
-  return next(((f, p) for name, f, p in PEAK_FLOPS if name in kind), None)
+  return next((peaks[precision == "bfloat16"] for name, *peaks in PEAK_FLOPS if name in kind), None)
 
 
 def step_flops(jitted, *args) -> Optional[float]:
@@ -159,8 +164,9 @@ def time_config(config, steps: int, warmup: int = 20, chunks: int = 5, sequentia
                           steps, chunks)
   report = {**reports["genjax"], "batch": config.batch_size, "first_loss": first_loss,
             "compile_s": compile_s, "devices": mesh.size, "backend": jax.default_backend(),
-            "steps_per_dispatch": k, "peak_memory_bytes": _peak_memory()}
-  return {**report, **utilisation(report, flops), **({"beside": reports["beside"]} if beside else {})}
+            "steps_per_dispatch": k, "precision": config.precision, "peak_memory_bytes": _peak_memory()}
+  return {**report, **utilisation(report, flops, peak_flops(precision=config.precision)),
+          **({"beside": reports["beside"]} if beside else {})}
 
 
 def time_workload(name: str, config, steps: int, warmup: int = 20, baseline: bool = True):

@@ -25,8 +25,10 @@ def test_a_cpu_has_no_listed_peak_and_so_no_utilisation():
   assert out["mfu"] is None and out["tflops_per_sec"] == pytest.approx(1e-2)
 
 
-@pytest.mark.parametrize("kind, peak", [("NVIDIA H100 80GB HBM3", 494.7e12), ("NVIDIA H100 PCIe", 378e12),
-                                        ("NVIDIA A100-SXM4-40GB", 156e12), ("TPU v4", 275e12)])
-def test_peak_flops_is_looked_up_by_the_devices_kind(kind, peak):
+@pytest.mark.parametrize("kind, peak, bf16", [("NVIDIA H100 80GB HBM3", 494.7e12, 989.4e12),
+                                              ("NVIDIA H100 PCIe", 378e12, 756e12),
+                                              ("NVIDIA A100-SXM4-40GB", 156e12, 312e12), ("TPU v4", 275e12, 275e12)])
+def test_peak_flops_is_looked_up_by_the_devices_kind_and_the_steps_precision(kind, peak, bf16):
   device = type("Device", (), {"device_kind": kind})()
   assert benchmark.peak_flops(device)[0] == peak
+  assert benchmark.peak_flops(device, "bfloat16")[0] == bf16

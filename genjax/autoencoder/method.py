@@ -14,7 +14,7 @@ from flax import struct
 from genjax.autoencoder.modules import ConvAutoencoder, MLPAutoencoder
 from genjax.distributions import bernoulli_log_prob
 from genjax.errors import ConfigError
-from genjax.train import optim
+from genjax.train import optim, precision
 from genjax.train.method import AXIS, Method, pmean, register
 
 ARCHS = {"mlp": MLPAutoencoder, "conv": ConvAutoencoder}
@@ -81,6 +81,7 @@ def build(config, info) -> Method:
   validate(config, info)
   net = make_network(config, info)
   tx = optim.make(config.optim, config.num_steps)
+  compute = precision.policy(config)       # the training step's; eval runs in float32
   kind = config.model.loss
 
   def init(rng, batch):
@@ -90,8 +91,8 @@ def build(config, info) -> Method:
                  code_mean=zeros, code_cov=jnp.eye(config.model.latents))
 
   def loss_fn(params, x):
-    z = net.apply({"params": params}, x, method=net.encode)
-    logits = net.apply({"params": params}, z, method=net.decode)
+    z = compute.apply(net, {"params": params}, x, method=net.encode)
+    logits = compute.apply(net, {"params": params}, z, method=net.decode)
     return reconstruction_loss(logits, x, kind).mean(), z
 
   def train_step(state, batch, rng):
@@ -127,4 +128,4 @@ def build(config, info) -> Method:
     return {"reconstructions": pairs}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
-                pictures=pictures)
+                pictures=pictures, mixed_precision=True)

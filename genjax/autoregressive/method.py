@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from genjax.autoregressive import dense, heads, sampling
 from genjax.autoregressive.modules import GatedPixelCNN, PixelCNN, PixelRNN
 from genjax.errors import ConfigError
-from genjax.train import optim
+from genjax.train import optim, precision
 from genjax.train.method import Method, NetworkState, register
 
 ARCHS = ("nade", "made", "pixelcnn", "gated_pixelcnn", "pixelrnn_row", "pixelrnn_diagonal")
@@ -106,15 +106,15 @@ class Model:
   def mask_set(self, k):
     return dense.masks(*self.mask_degrees(k))
 
-  def apply(self, params, x, labels=None, k=0):
+  def apply(self, params, x, labels=None, k=0, policy=precision.FLOAT32):
     if self.config.model.arch == "made":
-      return self.net.apply({"params": params}, x, self.mask_set(k))
-    return self.net.apply({"params": params}, x, labels)
+      return policy.apply(self.net, {"params": params}, x, self.mask_set(k))
+    return policy.apply(self.net, {"params": params}, x, labels)
 
-  def log_prob(self, params, levels, labels=None, k=0):
+  def log_prob(self, params, levels, labels=None, k=0, policy=precision.FLOAT32):
     """log p(x) in nats per image, (B,)."""
     x = heads.to_input(levels, self.head.num_levels)
-    out = self.apply(params, x, labels, k)
+    out = self.apply(params, x, labels, k, policy)
     b = out.shape[0]
     return self.head.log_prob(out.reshape(b, self.d, -1), levels.reshape(b, self.d, -1))
 
@@ -176,6 +176,7 @@ def build(config, info) -> Method:
   tx = optim.make(config.optim, config.num_steps)
   dims = math.prod(info.shape)
   draw = sampler(model, m.fast_sampling)
+  compute = precision.policy(config)       # the training step's; eval and sampling run in float32
   to_model_space = heads.to_input if config.data.scale == "[0,1]" else heads.to_unit
 
   def init(rng, batch):
@@ -190,7 +191,7 @@ def build(config, info) -> Method:
     k = jax.random.randint(rng, (), 0, m.num_masks)     # the same mask set on every device
 
     def loss_fn(params):
-      nll = -model.log_prob(params, batch["levels"], batch.get("label"), k).mean()
+      nll = -model.log_prob(params, batch["levels"], batch.get("label"), k, compute).mean()
       return nll, {"loss": nll, "bits_per_dim": nll / (dims * math.log(2))}
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params)
@@ -206,4 +207,4 @@ def build(config, info) -> Method:
     return to_model_space(draw(state.params, rng, n, labels), model.head.num_levels)
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
-                protocol=protocol(config), conditional=bool(m.conditional))
+                protocol=protocol(config), conditional=bool(m.conditional), mixed_precision=True)

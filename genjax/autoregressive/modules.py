@@ -25,7 +25,7 @@ def half_mask(size: int, kind: str) -> np.ndarray:
 def masked_conv(x, kernel, bias, kind):
   """conv(x, W * M) + b over the kept rows: output (r, s) sees rows r - k//2 .. r."""
   c = kernel.shape[1] // 2
-  w = kernel * half_mask(kernel.shape[1], kind)[:, :, None, None]
+  w = kernel * jnp.asarray(half_mask(kernel.shape[1], kind), kernel.dtype)[:, :, None, None]
   return jax.lax.conv_general_dilated(x, w, (1, 1), ((c, 0), (c, c)), dimension_numbers=NHWC) + bias
 
 

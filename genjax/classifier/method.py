@@ -6,7 +6,7 @@ import optax
 
 from genjax.classifier.modules import ConvClassifier, MLPClassifier
 from genjax.errors import ConfigError
-from genjax.train import optim
+from genjax.train import optim, precision
 from genjax.train.method import Method, NetworkState, device_rng, register
 
 ARCHS = ("conv", "mlp")
@@ -52,13 +52,14 @@ def build(config, info) -> Method:
   validate(config, info)
   net = make_network(config, info)
   tx = optim.make(config.optim, config.num_steps)
+  compute = precision.policy(config)       # the training step's; eval runs in float32
 
   def init(rng, batch):
     params = net.init(rng, batch["x"][:1])["params"]
     return State(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
 
   def loss_fn(params, batch, rng):
-    logits = net.apply({"params": params}, batch["x"], train=True, rngs={"dropout": rng})
+    logits = compute.apply(net, {"params": params}, batch["x"], train=True, rngs={"dropout": rng})
     return optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"]).mean()
 
   def train_step(state, batch, rng):
@@ -71,4 +72,5 @@ def build(config, info) -> Method:
             "nll": optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])}
 
   return Method(init=init, train_step=train_step, eval_step=eval_step,
-                protocol={"accuracy": "top-1 on the eval split", "nll": "nats per example"})
+                protocol={"accuracy": "top-1 on the eval split", "nll": "nats per example"},
+                mixed_precision=True)

@@ -22,7 +22,7 @@ from flax import struct
 from genjax.errors import ConfigError
 from genjax.gan import losses, metrics
 from genjax.gan.modules import ConvDiscriminator, ConvGenerator, MLPDiscriminator, MLPGenerator
-from genjax.train import keys, optim
+from genjax.train import keys, optim, precision
 from genjax.train.defaults import evaluator, optim as default_optim
 from genjax.train.method import AXIS, Method, global_draw, register
 
@@ -99,15 +99,16 @@ class Networks:
     self.info, self.classes = info, (info.num_classes if m.conditional else 0)
     self.gen, self.disc = make_networks(config, info, axis_name=AXIS)   # inside the per-device step
     self.gen_host = make_networks(config, info)[0]                      # for sampling, outside it
+    self.compute = precision.policy(config)     # the training step's; sampling runs in float32
 
   def generate(self, g_params, z, label):
     """Training mode: BatchNorm (conv) normalises with the global batch's statistics."""
-    out, _ = self.gen.apply({"params": g_params}, z, label, train=True, mutable=["batch_stats"])
+    out, _ = self.compute.apply(self.gen, {"params": g_params}, z, label, train=True, mutable=["batch_stats"])
     return out.reshape((z.shape[0],) + tuple(self.info.shape))
 
   def critic(self, d_params, d_stats, label):
     """x -> logits with the stored spectral-norm vectors, not updating them."""
-    return lambda x: self.disc.apply({"params": d_params, **d_stats}, x, label)
+    return lambda x: self.compute.apply(self.disc, {"params": d_params, **d_stats}, x, label)
 
   def noise(self, rng, n):
     return jax.random.normal(rng, (n, self.model.latents))
@@ -120,8 +121,8 @@ class Networks:
     z = global_draw(self.noise, r_z, real.shape[0])
     fake = jax.lax.stop_gradient(self.generate(g_params, z, label))
     both = None if label is None else jnp.concatenate([label, label])
-    logits, new_stats = self.disc.apply({"params": d_params, **d_stats}, jnp.concatenate([real, fake]),
-                                        both, update_stats=True, mutable=["batch_stats"])
+    logits, new_stats = self.compute.apply(self.disc, {"params": d_params, **d_stats}, jnp.concatenate([real, fake]),
+                                           both, update_stats=True, mutable=["batch_stats"])
     loss = losses.discriminator_loss(self.model.loss, logits[:real.shape[0]], logits[real.shape[0]:])
     if self.model.loss == "wgan-gp":
       t = global_draw(jax.random.uniform, r_gp, real.shape[0])
@@ -199,7 +200,7 @@ def build_parts(config, info) -> GAN:
 
   method = Method(init=functools.partial(init_state, nets, g_tx, d_tx), train_step=train_step,
                   eval_step=eval_step, sample=sample, sample_metrics=mode_coverage(config),
-                  protocol=protocol(config), conditional=bool(nets.classes))
+                  protocol=protocol(config), conditional=bool(nets.classes), mixed_precision=True)
   return GAN(method, d_update, g_update)
 
 

@@ -18,6 +18,8 @@ def base() -> ml_collections.ConfigDict:
   c.block_every = 1            # CPU with several devices: wait for every Nth step
   c.steps_per_dispatch = 1     # k > 1: k steps per compiled call (a lax.scan), one host round trip;
                                # cadences and num_steps multiples of k (XLA's CPU convs are slow in loops)
+  c.precision = "float32"      # or 'bfloat16': training steps compute in bfloat16, parameters and
+                               # optimiser state stay float32 (families that support it)
   c.sample_chunk = 1000        # samples drawn per call of the method's sample (memory, not results)
   c.stage = 0                  # in a staged run, the stage this run is (1, 2, ...); see stages
   c.stages = ml_collections.ConfigDict()   # stage1, stage2, ...: overrides per stage (train/stages.py)

@@ -36,6 +36,9 @@ in nats, for a family that has one (flows), e.g. to draw a 2-D model's density m
 family's config fields and their defaults (`fn(config)` adds them), onto which a saved run's
 config is merged.
 
+`mixed_precision=True` says the training step honours `config.precision='bfloat16'` (its
+networks called through `genjax.train.precision.Policy.apply`); the trainer refuses it otherwise.
+
 `state_specs(state)`, if given, returns a PartitionSpec pytree: leaves with `P(AXIS)` are
 per-device (e.g. an RBM's persistent chains, their leading axis split across devices),
 everything else is replicated. Randomness arrives as keys derived from (seed, step); use
@@ -67,6 +70,7 @@ class Method:
   conditional: bool = False
   estimates: Optional[Callable[..., Dict[str, jax.Array]]] = None
   log_density: Optional[Callable[..., jax.Array]] = None
+  mixed_precision: bool = False
 
 
 @struct.dataclass

@@ -24,7 +24,7 @@ import numpy as np
 
 from genjax import data as gdata
 from genjax.errors import ConfigError, InputError
-from genjax.train import defaults, images, keys, logger, stages, workdir as wd
+from genjax.train import defaults, images, keys, logger, precision, stages, workdir as wd
 from genjax.train.checkpoint import Checkpointer
 from genjax.train.method import Method, builders
 from genjax.train.parallel import Compiled, any_process, make_mesh
@@ -62,6 +62,7 @@ def validate(config, num_devices=None, build=None) -> gdata.Info:
       raise ConfigError(field, config[field], f"a multiple of the {n} devices")
   info = gdata.validate(config.data)
   method = (build or build_method)(config, info)
+  precision.check(config, method.mixed_precision, jax.default_backend())
   if config.stage > 1 and "previous" not in inspect.signature(method.init).parameters:
     raise ConfigError("stages", tuple(f"stage{k}" for k in range(1, config.stage + 1)),
                       f"one stage: the {config.model.name} family's init does not take a "

@@ -13,7 +13,7 @@ from jax.scipy.special import ndtri
 
 from genjax.distributions import bernoulli_log_prob, discretized_logistic_log_prob
 from genjax.errors import ConfigError
-from genjax.train import optim
+from genjax.train import optim, precision
 from genjax.train.method import Method, NetworkState, global_normal, register
 from genjax.vae import objectives
 from genjax.vae.modules import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
@@ -114,10 +114,12 @@ def build(config, info) -> Method:
   tx = optim.make(config.optim, config.num_steps)
   d = math.prod(info.shape)
 
-  def model(params):
+  compute = precision.policy(config)      # the training step's; eval runs in float32
+
+  def model(params, policy=precision.FLOAT32):
     return objectives.Model(
-        encode=lambda x: encoder.apply({"params": params["encoder"]}, x),
-        log_likelihood=lambda z, x: log_prob(decoder.apply({"params": params["decoder"]}, z), x))
+        encode=lambda x: policy.apply(encoder, {"params": params["encoder"]}, x),
+        log_likelihood=lambda z, x: log_prob(policy.apply(decoder, {"params": params["decoder"]}, z), x))
 
   def init(rng, batch):
     r_enc, r_dec = jax.random.split(rng)
@@ -129,9 +131,9 @@ def build(config, info) -> Method:
     # eps for the global batch, this device's rows: 8 devices train as 1 does
     eps = global_normal(rng, (x.shape[0], m.k, m.latents))
     if m.objective == "iwae":
-      bound = objectives.iwae(model(params), x, rng, m.k, eps=eps.transpose(1, 0, 2))
+      bound = objectives.iwae(model(params, compute), x, rng, m.k, eps=eps.transpose(1, 0, 2))
       return -bound.mean(), {"loss": -bound.mean()}
-    bound, _, kl = objectives.elbo(model(params), x, rng, m.beta, m.kl, eps=eps[:, 0])
+    bound, _, kl = objectives.elbo(model(params, compute), x, rng, m.beta, m.kl, eps=eps[:, 0])
     # log p(x|z)'s mean from the bound's and the KL's (bound = log p(x|z) - beta kl): a third
     # output reduced from the (B, D) likelihood terms kept XLA's CPU backend from fusing them
     # into their sum (~6 % of W3's step)
@@ -168,7 +170,8 @@ def build(config, info) -> Method:
 
   return Method(init=init, train_step=train_step, eval_step=eval_step, sample=sample,
                 pictures=pictures, protocol=protocol(config),
-                resumable_fields=("model.eval_k", "model.eval_chunk", "model.eval_elbo_draws"))
+                resumable_fields=("model.eval_k", "model.eval_chunk", "model.eval_elbo_draws"),
+                mixed_precision=True)
 
 
 def latent_pictures(decode, x, mean):
