@@ -3,7 +3,7 @@ import os
 
 from genjax.data.pipeline import (Batches, eval_batches, make_preprocess, protocol, take,
                                   to_unit_interval)
-from genjax.data.sources import INFOS, Info, Split, info, load, split_names
+from genjax.data.sources import INFOS, Info, Rows, Split, info, load, split_names
 from genjax.errors import ConfigError
 
 BINARIZE = ("none", "dynamic", "threshold")
@@ -57,8 +57,23 @@ def validate(cfg) -> Info:
   for field in ("subset_seed", "toy2d_seed"):
     if not (isinstance(cfg[field], int) and cfg[field] >= 0):
       raise ConfigError(f"data.{field}", cfg[field], "a non-negative integer")
+  validate_storage(cfg)
   return data_info
 
 
-__all__ = ["Batches", "Info", "Split", "eval_batches", "info", "load", "make_preprocess",
+STORAGES = ("memory", "disk")
+
+
+def validate_storage(cfg):
+  """data.storage='disk' memory-maps one of the data set's own splits as the training split."""
+  storage = cfg.get("storage", "memory")
+  if storage not in STORAGES:
+    raise ConfigError("data.storage", storage, "one of " + ", ".join(STORAGES))
+  if storage == "disk" and (cfg.train_split not in INFOS[cfg.name].splits or cfg.get("augment_with", "")):
+    raise ConfigError("data.storage", storage, f"'memory' with data.train_split={cfg.train_split!r} and "
+                      f"augment_with={cfg.get('augment_with', '')!r}: on disk the training split is one of "
+                      f"{cfg.name}'s own ({', '.join(INFOS[cfg.name].splits)}), nothing appended")
+
+
+__all__ = ["Batches", "Info", "Rows", "Split", "eval_batches", "info", "load", "make_preprocess",
            "protocol", "split_names", "take", "to_unit_interval", "validate"]

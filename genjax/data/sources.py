@@ -33,6 +33,45 @@ class Info:
     return len(self.shape) == 3
 
 
+class Rows:
+  """Rows `index` of an array on disk (a memory map), read only when taken: indexing reads
+  those rows (a batch); `select` narrows the index without reading (carving a validation
+  split, a subset). So a training split need not fit in host memory."""
+
+  def __init__(self, array: np.ndarray, index=None):
+    self.array = array
+    self.index = np.arange(len(array)) if index is None else np.asarray(index)
+
+  def __len__(self):
+    return len(self.index)
+
+  @property
+  def shape(self):
+    return (len(self.index),) + self.array.shape[1:]
+
+  @property
+  def dtype(self):
+    return self.array.dtype
+
+  @property
+  def nbytes(self):
+    return len(self.index) * self.array[:1].nbytes
+
+  def __getitem__(self, key) -> np.ndarray:
+    return np.asarray(self.array[self.index[key]])
+
+  def select(self, key) -> "Rows":
+    return Rows(self.array, self.index[key])
+
+  def __array__(self, dtype=None, copy=None):   # every row: for small (evaluation) splits
+    return self[:] if dtype is None else self[:].astype(dtype)
+
+
+def select(x, key):
+  """x[key] without reading rows that stay on disk."""
+  return x.select(key) if isinstance(x, Rows) else x[key]
+
+
 @dataclasses.dataclass(frozen=True)
 class Split:
   x: np.ndarray
@@ -97,6 +136,8 @@ def load(cfg) -> Dict[str, Split]:
     splits = _toy2d(cfg.name.split("/", 1)[1], cfg)
   else:
     splits = _LOADERS.get(cfg.name, _tfds)(cfg)
+  if cfg.get("storage", "memory") == "disk" and not isinstance(splits[cfg.train_split].x, Rows):
+    splits[cfg.train_split] = split_on_disk(cfg, cfg.train_split, splits[cfg.train_split])
   if "validation" not in splits and cfg.get("validation_fraction", 0.0) > 0:
     splits["train"], splits["validation"] = carve_validation(splits["train"], cfg.validation_fraction)
   for joined in {cfg.train_split, cfg.eval_split}:
@@ -120,7 +161,7 @@ def carve_validation(train: Split, fraction: float):
   n = max(1, int(round(fraction * len(train))))
   held = np.zeros(len(train), bool)
   held[np.random.default_rng(VALIDATION_SEED).permutation(len(train))[:n]] = True
-  take = lambda mask: Split(train.x[mask], None if train.label is None else train.label[mask])
+  take = lambda mask: Split(select(train.x, mask), None if train.label is None else train.label[mask])
   return take(~held), take(held)
 
 
@@ -139,7 +180,7 @@ def subset(split: Split, n: int, seed: int) -> Split:
     idx = np.concatenate([rng.choice(np.flatnonzero(split.label == c), per, replace=False)
                           for c in classes])
     idx = rng.permutation(idx)
-  return Split(split.x[idx], None if split.label is None else split.label[idx])
+  return Split(select(split.x, idx), None if split.label is None else split.label[idx])
 
 
 def concatenate(*parts: Split) -> Split:
@@ -273,10 +314,66 @@ def _tfds(cfg):
     _prepare(tfds, builder, cfg)
   out = {}
   for split in INFOS[cfg.name].splits:
+    if cfg.get("storage", "memory") == "disk" and split == cfg.train_split:
+      out[split] = _tfds_on_disk(tfds, builder, split, cfg)
+      continue
     arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
     out[split] = Split(np.asarray(arrays["image"], np.uint8),
                        np.asarray(arrays["label"], np.int32) if "label" in arrays else None)
   return out
+
+
+def _tfds_on_disk(tfds, builder, split, cfg):
+  """The split streamed from TFDS into its on-disk cache (once), 10 000 examples at a time."""
+  def chunks():
+    for arrays in tfds.as_numpy(builder.as_dataset(split=split, batch_size=10_000)):
+      yield np.asarray(arrays["image"], np.uint8), arrays.get("label")
+  n = builder.info.splits[split].num_examples
+  return rows_on_disk(cache_path(cfg, f"{builder.name}-{builder.info.version}", split), n,
+                      INFOS[cfg.name].shape, np.uint8, chunks)
+
+
+# --- data.storage='disk': the training split memory-mapped from a cache file ----------------
+
+def cache_path(cfg, source: str, split: str) -> str:
+  """<data_dir or ~/tensorflow_datasets>/genjax_rows/<source>-<split>: the cache's prefix."""
+  root = cfg.data_dir or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+  return os.path.join(root, "genjax_rows", f"{source}-{split}")
+
+
+def split_on_disk(cfg, name: str, split: Split) -> Split:
+  """A split already in memory (embedded or generated data) through the same on-disk cache,
+  keyed by its contents."""
+  digest = hashlib.sha256(np.ascontiguousarray(split.x).tobytes()).hexdigest()[:16]
+  return rows_on_disk(cache_path(cfg, f"{cfg.name}-{digest}", name), len(split), split.x.shape[1:],
+                      split.x.dtype, lambda: [(split.x, split.label)])
+
+
+def rows_on_disk(prefix: str, n: int, shape, dtype, chunks) -> Split:
+  """The split whose rows `chunks()` yields as (x, label or None) arrays, in order: written
+  once to <prefix>.x.npy (and .label.npy) by a temporary file renamed when complete, then
+  memory-mapped. A cache of the wrong shape or type is one line naming it."""
+  x_path, label_path = prefix + ".x.npy", prefix + ".label.npy"
+  if not os.path.exists(x_path):
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    tmp = f"{prefix}.{os.getpid()}.tmp.npy"
+    out, labels, i = np.lib.format.open_memmap(tmp, "w+", np.dtype(dtype), (n,) + tuple(shape)), [], 0
+    for x, label in chunks():
+      out[i:i + len(x)], i = x, i + len(x)
+      if label is not None:
+        labels.append(np.asarray(label, np.int32))
+    if i != n:
+      raise DataError(f"the source of {x_path} gave {i} rows: expected {n}")
+    out.flush()
+    del out
+    if labels:
+      np.save(label_path, np.concatenate(labels))
+    os.replace(tmp, x_path)
+  x = np.load(x_path, mmap_mode="r")
+  if x.shape != (n,) + tuple(shape) or x.dtype != np.dtype(dtype):
+    raise DataError(f"{x_path} holds {x.dtype}{x.shape}: expected {np.dtype(dtype)}{(n,) + tuple(shape)}; "
+                    f"delete it and it is rebuilt")
+  return Split(Rows(x), np.load(label_path) if os.path.exists(label_path) else None)
 
 
 def _prepare(tfds, builder, cfg):

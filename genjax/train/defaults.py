@@ -45,6 +45,8 @@ def base() -> ml_collections.ConfigDict:
                                # rows (fast); 'stream': the host sends each batch, prefetched in a
                                # thread (splits too big for a device); 'auto': resident up to
   c.data.resident_max_mb = 2048.0  # this many MiB of train split, streamed above
+  c.data.storage = "memory"    # the train split in host memory, or 'disk': written once to a cache
+                               # under data_dir (TFDS streamed into it), memory-mapped, read per batch
   c.data.toy2d_train_size = 100_000
   c.data.toy2d_test_size = 10_000
   c.data.toy2d_seed = 0

@@ -86,9 +86,13 @@ def validate_feed(config):
     raise ConfigError("data.feed", config.data.feed, f"one of {', '.join(FEEDS)}")
   if not (isinstance(config.data.resident_max_mb, (int, float)) and config.data.resident_max_mb >= 0):
     raise ConfigError("data.resident_max_mb", config.data.resident_max_mb, "a non-negative number")
-  if config.steps_per_dispatch > 1 and config.data.feed == "stream":
-    raise ConfigError("steps_per_dispatch", config.steps_per_dispatch, "1 with data.feed='stream' "
-                      "(several steps per dispatch read the resident split)")
+  streamed = config.data.feed == "stream" or config.data.storage == "disk"
+  if config.steps_per_dispatch > 1 and streamed:
+    raise ConfigError("steps_per_dispatch", config.steps_per_dispatch, "1 with data.feed='stream' or "
+                      "data.storage='disk' (several steps per dispatch read the resident split)")
+  if config.data.storage == "disk" and config.data.feed == "resident":
+    raise ConfigError("data.feed", "resident", "'stream' or 'auto' with data.storage='disk' (a resident "
+                      "split is read whole onto every device)")
 
 
 FEEDS = ("auto", "resident", "stream")
@@ -100,6 +104,8 @@ def feed(config, split) -> str:
   keeps it resident up to data.resident_max_mb, or with several steps per dispatch)."""
   if config.data.feed != "auto":
     return config.data.feed
+  if config.data.storage == "disk":
+    return "stream"
   small = split_mib(split) <= config.data.resident_max_mb
   return "resident" if small or config.steps_per_dispatch > 1 else "stream"
 
@@ -356,8 +362,10 @@ class Session:
 
   def train(self, stop) -> None:
     split, how = self.run.batches.split, feed(self.config, self.run.batches.split)
+    disk = isinstance(split.x, gdata.Rows)
     logger.log(f"data: the train split ({len(split)} examples, {split_mib(split):.0f} MiB) " +
                ("resident on every device" if how == "resident" else
+                (f"memory-mapped from {split.x.array.filename}, " if disk else "") +
                 f"streamed from the host, {PREFETCH} batches prefetched"))
     (self._train_resident if how == "resident" else self._train_streamed)(stop)
 

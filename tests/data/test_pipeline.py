@@ -155,3 +155,54 @@ def test_mixed_batches_must_leave_room_for_appended_rows_and_fit_the_originals()
     trainer.check_batch_fits(c, both)
   c.data.real_per_batch = 16
   trainer.check_batch_fits(c, both)
+
+
+def test_a_split_on_disk_is_memory_mapped_written_once_and_reads_what_memory_holds(tmp_path):
+  """data.storage='disk': the training split is written once to a cache under data_dir and
+  memory-mapped, not read into memory; carving validation from it and a class-balanced
+  subset only narrow its index; batches read the rows the in-memory split holds; a second
+  load reuses the file; a cache of the wrong shape, or a source short of rows, is one line."""
+  cfg = base.get_config("autoencoder").data
+  cfg.name, cfg.data_dir = "digits", str(tmp_path)
+  memory = data.load(cfg)
+  cfg.storage = "disk"
+  disk = data.load(cfg)
+  for name in ("train", "validation"):
+    assert isinstance(disk[name].x, data.Rows) and isinstance(disk[name].x.array, np.memmap)
+    np.testing.assert_array_equal(np.asarray(disk[name].x), memory[name].x)
+    np.testing.assert_array_equal(disk[name].label, memory[name].label)
+  for step in (0, 7):
+    a, b = Batches(disk["train"], 16, seed=1)(step), Batches(memory["train"], 16, seed=1)(step)
+    assert type(a["x"]) is np.ndarray
+    np.testing.assert_array_equal(a["x"], b["x"])
+  cache, = (tmp_path / "genjax_rows").glob("*.x.npy")
+  written = cache.stat().st_mtime_ns
+  cfg.train_subset = 100
+  subset = data.load(cfg)["train"]
+  in_memory = cfg.copy_and_resolve_references()
+  in_memory.storage = "memory"
+  memory_subset = data.load(in_memory)["train"]
+  assert isinstance(subset.x, data.Rows) and cache.stat().st_mtime_ns == written
+  np.testing.assert_array_equal(np.asarray(subset.x), memory_subset.x)
+  np.save(cache, np.zeros((3, 8, 8, 1), np.uint8))
+  with pytest.raises(DataError, match=f"{cache} holds uint8\\(3, 8, 8, 1\\): expected uint8\\(1500, 8, 8, 1\\)"):
+    data.load(cfg)
+  with pytest.raises(DataError, match="gave 4 rows: expected 5"):
+    data.sources.rows_on_disk(str(tmp_path / "short"), 5, (2,), np.float32,
+                              lambda: [(np.zeros((4, 2), np.float32), None)])
+
+
+def test_disk_storage_takes_one_own_split_and_no_resident_feed():
+  cfg = base.get_config("autoencoder")
+  cfg.data.name, cfg.data.storage = "digits", "disk"
+  cfg.data.eval_split = "test"
+  for field, value, match in (("train_split", "train+validation", "data.storage"),
+                              ("storage", "tape", "data.storage")):
+    c = cfg.copy_and_resolve_references()
+    c.data[field] = value
+    with pytest.raises(ConfigError, match=match):
+      data.validate(c.data)
+  from genjax.train import trainer
+  cfg.data.feed = "resident"
+  with pytest.raises(ConfigError, match="data.feed='resident' is invalid: expected 'stream' or 'auto'"):
+    trainer.validate_feed(cfg)

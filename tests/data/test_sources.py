@@ -90,6 +90,12 @@ def test_mnist_and_fashion_mnist_prepared_offline_into_one_data_dir(tfds_dir):
   # The pixels too (TFDS stores its own shuffled order, so compare statistics): MNIST's mean
   # grey level is ~33, Fashion-MNIST's ~73.
   assert 30 < mnist["train"].x.mean() < 37 and 65 < fashion["train"].x.mean() < 80
+  # data.storage='disk': TFDS's train split streamed into a memory-mapped cache, the same rows
+  disk = data.load(data_config("mnist", data_dir=tfds_dir, storage="disk"))
+  assert isinstance(disk["train"].x, data.Rows)
+  for name in ("train", "validation"):
+    np.testing.assert_array_equal(np.asarray(disk[name].x), mnist[name].x)
+    np.testing.assert_array_equal(disk[name].label, mnist[name].label)
 
 
 def test_corrupt_raw_file_is_one_clear_line(tmp_path):

@@ -52,16 +52,21 @@ def fed(feed, limit=2048.0, **kw):
 def test_streamed_batches_train_as_the_resident_split_does_and_resume_exactly(tmp_path, caplog):
   """data.feed='stream' (the host puts each batch on the devices, prefetched in a thread)
   reads the rows and keys the resident path reads: a streamed run stopped at step 6 and
-  resumed (by 'auto' over a 0 MiB limit) across the epoch's end (10 steps of 128) ends with
-  the resident run's parameters."""
+  resumed (by 'auto' over a 0 MiB limit, then with the split memory-mapped from its on-disk
+  cache, data.storage='disk') across the epoch's end (10 steps of 128) ends with the
+  resident run's parameters."""
   caplog.set_level(logging.INFO, logger="absl")
   run = lambda c, name: trainer.train(c, str(tmp_path / name))
   run(tiny(num_steps=12, batch_size=128), "resident")
   assert "resident on every device" in caplog.text
   caplog.clear()
   run(fed("stream", num_steps=6, batch_size=128), "streamed")
-  run(fed("auto", limit=0, num_steps=12, batch_size=128), "streamed")
-  assert caplog.text.count("streamed from the host, 2 batches prefetched") == 2
+  run(fed("auto", limit=0, num_steps=8, batch_size=128), "streamed")
+  on_disk = fed("auto", num_steps=12, batch_size=128)
+  on_disk.data.storage, on_disk.data.data_dir = "disk", str(tmp_path / "tfds")
+  run(on_disk, "streamed")
+  assert caplog.text.count("streamed from the host, 2 batches prefetched") == 3
+  assert f"memory-mapped from {tmp_path / 'tfds' / 'genjax_rows'}" in caplog.text
   c = tiny(num_steps=12, batch_size=128)
   (sa, a), (sb, b) = final_state(tmp_path / "resident", c), final_state(tmp_path / "streamed", c)
   assert sa == sb == 12
