@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 from typing import Callable, Dict, Optional, Tuple
 
@@ -356,7 +357,7 @@ def rows_on_disk(prefix: str, n: int, shape, dtype, chunks) -> Split:
   x_path, label_path = prefix + ".x.npy", prefix + ".label.npy"
   if not os.path.exists(x_path):
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    tmp = f"{prefix}.{os.getpid()}.tmp.npy"
+    tmp = f"{prefix}.{socket.gethostname()}.{os.getpid()}.tmp.npy"   # hosts may share the directory
     out, labels, i = np.lib.format.open_memmap(tmp, "w+", np.dtype(dtype), (n,) + tuple(shape)), [], 0
     for x, label in chunks():
       out[i:i + len(x)], i = x, i + len(x)
