@@ -63,6 +63,8 @@ ROWS = [
      "--config.model.nonexistent names no field of the config"),
     ("train-unknown-top-level-field", TRAIN + ("--workdir=w", "--config.nonexistent=3"), None, 2,
      "--config.nonexistent names no field of the config"),
+    ("train-bfloat16-on-a-cpu", TRAIN + ("--workdir=w", "--config.precision=bfloat16"), None, 2,
+     "config.precision='bfloat16' is invalid: expected 'float32' on a CPU"),
     ("train-missing-config-file", ("experiments.train", "--config=missing.py", "--workdir=w"), None, 2,
      "flag --config=missing.py: OSError: [Errno 2] No such file or directory: 'missing.py'"),
     ("train-unknown-config-variant", ("experiments.train", f"--config={DIGITS}:nonexistent", "--workdir=w"),
