@@ -40,7 +40,7 @@ def prefix_sums(x, w, block):
   b, d = x.shape
   n = d // block
   xb, wb = x.reshape(b, n, block), w.reshape(n, block, -1)
-  within = jnp.einsum("kl,bnl,nlh->bnkh", jnp.tril(jnp.ones((block, block)), -1), xb, wb)
+  within = jnp.einsum("kl,bnl,nlh->bnkh", jnp.tril(jnp.ones((block, block), x.dtype), -1), xb, wb)
   before = (jnp.arange(d)[None, :] < (jnp.arange(n) * block)[:, None]).astype(x.dtype)   # (n, D)
   prefix = jnp.einsum("bj,nj,jh->bnh", x, before, w)
   return (within + prefix[:, :, None]).reshape(b, d, -1)

@@ -357,24 +357,31 @@ def rows_on_disk(prefix: str, n: int, shape, dtype, chunks) -> Split:
   x_path, label_path = prefix + ".x.npy", prefix + ".label.npy"
   if not os.path.exists(x_path):
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    tmp = f"{prefix}.{socket.gethostname()}.{os.getpid()}.tmp.npy"   # hosts may share the directory
+    tmp = f"{prefix}.{socket.gethostname()}.{os.getpid()}.tmp.x.npy"   # hosts may share the directory
     out, labels, i = np.lib.format.open_memmap(tmp, "w+", np.dtype(dtype), (n,) + tuple(shape)), [], 0
     for x, label in chunks():
       out[i:i + len(x)], i = x, i + len(x)
       if label is not None:
         labels.append(np.asarray(label, np.int32))
     if i != n:
+      os.remove(tmp)
       raise DataError(f"the source of {x_path} gave {i} rows: expected {n}")
     out.flush()
     del out
-    if labels:
-      np.save(label_path, np.concatenate(labels))
+    if labels:   # labels first, each file renamed whole: a complete .x.npy has its labels
+      tmp_labels = tmp[:-len(".x.npy")] + ".label.npy"
+      np.save(tmp_labels, np.concatenate(labels))
+      os.replace(tmp_labels, label_path)
     os.replace(tmp, x_path)
   x = np.load(x_path, mmap_mode="r")
   if x.shape != (n,) + tuple(shape) or x.dtype != np.dtype(dtype):
     raise DataError(f"{x_path} holds {x.dtype}{x.shape}: expected {np.dtype(dtype)}{(n,) + tuple(shape)}; "
                     f"delete it and it is rebuilt")
-  return Split(Rows(x), np.load(label_path) if os.path.exists(label_path) else None)
+  label = np.load(label_path) if os.path.exists(label_path) else None
+  if label is not None and label.shape != (n,):
+    raise DataError(f"{label_path} holds {label.shape[0]} labels: expected {n}; delete it and {x_path} "
+                    f"and they are rebuilt")
+  return Split(Rows(x), label)
 
 
 def _prepare(tfds, builder, cfg):

@@ -23,6 +23,12 @@ def log_sigmoid_derivative(y):
   return bj.sum_except_batch(jax.nn.log_sigmoid(y) + jax.nn.log_sigmoid(-y))
 
 
+def dequantize(dequantizer, params, batch, eps, num_levels: int):
+  """(x = (levels + u) / L, log q(u | levels)), u q's map of the noise eps."""
+  u, log_q = dequantizer.apply({"params": params}, batch["x"], eps)
+  return (batch["levels"] + u) / num_levels, log_q
+
+
 class Dequantizer(nn.Module):
   """q(u | x) on (0, 1)^D for images x. Called as dequantizer(x, v, inverse):
   forward, v = eps ~ N(0, I)  ->  (u, log q(u | x));

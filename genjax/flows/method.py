@@ -73,10 +73,12 @@ def validate(config, info):
 def validate_images(config, info):
   m, d = config.model, config.data
   uniform = m.dequantization == "uniform"
-  if d.dequantize != uniform or d.binarize != "none" or d.scale != "[0,1]":
-    raise ConfigError("data.dequantize", d.dequantize, f"{uniform}, with binarize='none' and scale='[0,1]': "
-                      "a flow is a density on dequantised [0, 1] images, and model.dequantization="
-                      f"'{m.dequantization}' {'leaves the noise to the data pipeline' if uniform else 'draws it itself'}")
+  for field, value, expected in (("binarize", d.binarize, "none"), ("scale", d.scale, "[0,1]")):
+    if value != expected:
+      raise ConfigError(f"data.{field}", value, f"'{expected}': a flow is a density on dequantised [0, 1] images")
+  if d.dequantize != uniform:
+    raise ConfigError("data.dequantize", d.dequantize, f"{uniform} with model.dequantization='{m.dequantization}' "
+                      f"({'the data pipeline draws the noise' if uniform else 'the model draws the noise itself'})")
   if not 0 < m.logit_alpha < 0.5:
     raise ConfigError("model.logit_alpha", m.logit_alpha, "in (0, 0.5)")
   if m.arch == "iaf":
@@ -143,13 +145,6 @@ def build(config, info) -> Method:
   def log_density(state, x):
     return flows.log_prob(flow, flow_params(state.params), x)
 
-  def dequantized(params, batch, eps):
-    """(x in [0, 1], log q(u | levels)): variational, u = q's map of eps; else the batch's own."""
-    if not variational:
-      return batch["x"], 0.0
-    u, log_q = dequantizer.apply({"params": params["dequantizer"]}, batch["x"], eps)
-    return (batch["levels"] + u) / info.num_levels, log_q
-
   def init(rng, batch):
     if not variational:
       params = flow.init(rng, batch["x"])["params"]     # actnorm initialises from this batch
@@ -157,11 +152,15 @@ def build(config, info) -> Method:
       r_deq, r_eps, r_flow = jax.random.split(rng, 3)
       eps = jax.random.normal(r_eps, batch["x"].shape)
       params = {"dequantizer": dequantizer.init(r_deq, batch["x"], eps)["params"]}
-      params["flow"] = flow.init(r_flow, dequantized(params, batch, eps)[0])["params"]
+      x, _ = dequantization.dequantize(dequantizer, params["dequantizer"], batch, eps, info.num_levels)
+      params["flow"] = flow.init(r_flow, x)["params"]
     return NetworkState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
 
   def per_example(params, batch, rng):
-    x, log_q = dequantized(params, batch, global_normal(rng, batch["x"].shape) if variational else None)
+    x, log_q = batch["x"], 0.0
+    if variational:
+      x, log_q = dequantization.dequantize(dequantizer, params["dequantizer"], batch,
+                                           global_normal(rng, batch["x"].shape), info.num_levels)
     nll = log_q - flows.log_prob(flow, flow_params(params), x)
     out = {"nll_nats": nll}
     if info.is_image:

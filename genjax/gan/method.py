@@ -106,9 +106,11 @@ class Networks:
     out, _ = self.compute.apply(self.gen, {"params": g_params}, z, label, train=True, mutable=["batch_stats"])
     return out.reshape((z.shape[0],) + tuple(self.info.shape))
 
-  def critic(self, d_params, d_stats, label):
-    """x -> logits with the stored spectral-norm vectors, not updating them."""
-    return lambda x: self.compute.apply(self.disc, {"params": d_params, **d_stats}, x, label)
+  def critic(self, d_params, d_stats, label, policy=None):
+    """x -> logits with the stored spectral-norm vectors, not updating them (in the training
+    step's precision unless `policy` says otherwise)."""
+    policy = policy or self.compute
+    return lambda x: policy.apply(self.disc, {"params": d_params, **d_stats}, x, label)
 
   def noise(self, rng, n):
     return jax.random.normal(rng, (n, self.model.latents))
@@ -190,7 +192,7 @@ def build_parts(config, info) -> GAN:
 
   def eval_step(state, batch, rng):
     """The discriminator's logit on held-out real data, and its sigmoid."""
-    logits = nets.critic(state.d_params, state.d_stats, nets.labels_of(batch))(batch["x"])
+    logits = nets.critic(state.d_params, state.d_stats, nets.labels_of(batch), precision.FLOAT32)(batch["x"])
     return {"d_real_logit": logits, "d_real_prob": jax.nn.sigmoid(logits)}
 
   def sample(state, rng, n, labels=None):

@@ -25,7 +25,7 @@ LOCK = "lock"
 RESUMABLE_FIELDS = ("num_steps", "log_every", "checkpoint_every", "keep_checkpoints",
                     "sample_every", "num_samples", "block_every", "sample_chunk", "steps_per_dispatch",
                     "data.manual_dir", "data.data_dir", "data.download", "data.feed",
-                    "data.resident_max_mb", "data.storage", "evals.*")
+                    "data.resident_max_mb", "data.storage", "precision", "evals.*")
 # Config fields holding paths: stored resolved, so the workdir does not depend on the cwd.
 PATH_FIELDS = ("data.manual_dir", "data.data_dir", "data.augment_with", "evals.*.classifier",
                "evals.*.inception_weights")

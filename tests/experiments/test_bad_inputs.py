@@ -147,7 +147,7 @@ ROWS = [
      "config.model.num_masks=2 is invalid: expected 1 and order_agnostic=False except for MADE"),
     # train: flow configs
     ("train-flow-without-dequantization", GLOW + ("--config.data.dequantize=False",), None, 2,
-     "config.data.dequantize=False is invalid: expected True, with binarize='none' and scale='[0,1]'"),
+     "config.data.dequantize=False is invalid: expected True with model.dequantization='uniform'"),
     ("train-flow-with-more-levels-than-halvings", GLOW + ("--config.model.levels=3",), None, 2,
      "config.model.levels=3 is invalid: expected at most the number of times (28, 28) halves evenly"),
     ("train-glow-on-2d-points", train_smoke("realnvp_toy2d") + ("--config.model.arch=glow",), None, 2,
