@@ -42,15 +42,16 @@ class Dequantizer(nn.Module):
     context = nn.relu(nn.Conv(self.width, (3, 3), name="context")(x - 0.5))
     couplings = [bj.AffineCoupling("checkerboard", i % 2, self.width, 1, name=f"coupling{i}")
                  for i in range(self.steps)]
+    def chain(z, inverse):     # the couplings: (their output, log|det| of that direction)
+      log_det = jnp.zeros(z.shape[0], z.dtype)
+      for coupling in (reversed(couplings) if inverse else couplings):
+        z, ld = coupling(z, inverse, context)
+        log_det = log_det + ld
+      return z, log_det
+
     if inverse:
       y = jnp.log(v) - jnp.log1p(-v)
-      eps, log_det = y, jnp.zeros(v.shape[0], v.dtype)     # log|det d eps / dy|
-      for coupling in reversed(couplings):
-        eps, ld = coupling(eps, True, context)
-        log_det = log_det + ld
+      eps, log_det = chain(y, True)                          # log|det d eps / dy|
       return eps, standard_normal_log_prob(eps) + log_det - log_sigmoid_derivative(y)
-    y, log_det = v, jnp.zeros(v.shape[0], v.dtype)           # log|det dy / d eps|
-    for coupling in couplings:
-      y, ld = coupling(y, False, context)
-      log_det = log_det + ld
+    y, log_det = chain(v, False)                             # log|det dy / d eps|
     return jax.nn.sigmoid(y), standard_normal_log_prob(v) - log_det - log_sigmoid_derivative(y)
