@@ -175,12 +175,14 @@ def build_parts(config, info) -> GAN:
     return state.replace(d_params=d_params, d_opt=d_opt, d_stats=d_stats), loss
 
   def g_update(state, n, rng, label=None):
-    """One generator step against the current discriminator: only g_params, g_opt, g_ema change."""
+    """One generator step against the current discriminator: only g_params, g_opt, g_ema change.
+    ema_decay 0 means no EMA: g_ema keeps its initial value and samples come from G (copying
+    G into it every step cost a copy of every G leaf per step)."""
     loss, grads = jax.value_and_grad(nets.g_loss)(state.g_params, state.d_params, state.d_stats,
                                                   label, rng, n)
     g_params, g_opt = optim.apply_gradients(g_tx, state.g_params, state.g_opt, grads)
     g_ema = (optax.incremental_update(g_params, state.g_ema, 1.0 - m.ema_decay) if m.ema_decay
-             else g_params)
+             else state.g_ema)
     return state.replace(g_params=g_params, g_opt=g_opt, g_ema=g_ema), loss
 
   def train_step(state, batch, rng):
@@ -196,9 +198,10 @@ def build_parts(config, info) -> GAN:
     return {"d_real_logit": logits, "d_real_prob": jax.nn.sigmoid(logits)}
 
   def sample(state, rng, n, labels=None):
-    """n samples of the EMA generator, for the given classes (default 0, 1, ..., K-1, 0, ...)."""
+    """n samples of the EMA generator (G itself without an EMA), for the given classes
+    (default 0, 1, ..., K-1, 0, ...)."""
     labels = jnp.arange(n) % max(nets.classes, 1) if labels is None else labels
-    return nets.sample(state.g_ema, rng, labels)
+    return nets.sample(state.g_ema if m.ema_decay else state.g_params, rng, labels)
 
   method = Method(init=functools.partial(init_state, nets, g_tx, d_tx), train_step=train_step,
                   eval_step=eval_step, sample=sample, sample_metrics=mode_coverage(config),
@@ -228,7 +231,8 @@ def mode_coverage(config):
 
 def protocol(config):
   m = config.model
-  return {"samples_from": f"EMA of the generator (decay {m.ema_decay})" +
+  return {"samples_from": (f"EMA of the generator (decay {m.ema_decay})" if m.ema_decay else
+                           "the generator (no EMA)") +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
           "loss": m.loss, "r1_weight": m.r1_weight, "spectral_norm": bool(m.spectral_norm),

@@ -101,6 +101,30 @@ def test_a_d_step_changes_only_d_a_g_step_only_g_and_one_compiled_step_does_both
   assert set(m) == {"loss", "g_loss"} and int(both.step) == 1
 
 
+def test_without_an_ema_a_step_leaves_g_ema_alone_and_samples_come_from_g():
+  """ema_decay=0: no copy of G into g_ema each step; sampling draws from G itself (with the
+  stale g_ema it would draw other points)."""
+  config = load_config("gan_toy2d")
+  config.model.ema_decay = 0.0
+  info = trainer.validate(config, 1)
+  method = trainer.build_method(config, info)
+  batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
+  c = parallel.Compiled(method, gdata.make_preprocess(config.data, info),
+                        parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)
+  before = jax.device_get(c.init(jax.random.PRNGKey(0), batches(0)))
+  after, _ = c.train_step(c.init(jax.random.PRNGKey(0), batches(0)), c.put_batch(batches(0)),
+                          jax.random.PRNGKey(1), np.int32(0))
+  after = jax.device_get(after)
+  for x, y, z in zip(*map(jax.tree.leaves, (after.g_ema, before.g_ema, after.g_params))):
+    np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(x, z) or x.ndim == 1   # biases may start and stay near zero
+  key = jax.random.PRNGKey(3)
+  np.testing.assert_array_equal(method.sample(after, key, 8),
+                                method.sample(after.replace(g_ema=after.g_params), key, 8))
+  assert not np.array_equal(method.sample(after, key, 8),
+                            method.sample(after.replace(g_params=after.g_ema), key, 8))
+
+
 def test_mode_coverage_counts_modes_and_quality():
   modes = metrics.MIXTURES["toy2d/8gaussians"][0]()
   on_modes = np.repeat(modes[:5], 30, axis=0) + 0.01
