@@ -119,6 +119,7 @@ def protocol(config, info):
                f"{m.dequantizer_steps} checkerboard couplings conditioned on x, trained with the model")
     else:
       noise = f"uniform dequantisation (x + u) / {info.num_levels}, u ~ U[0, 1)"
+    out["dequantization"] = m.dequantization   # the data pipeline's 'none' when the model draws u
     out["preprocessing"] = (f"{noise}, one draw of u per image; then logit(alpha + (1 - 2 alpha) x) "
                             f"with alpha = {m.logit_alpha}, log-det counted")
     out["units"] = ("nats per image, -(log p(x) - log q(u | x)) with log q = 0 when uniform; "

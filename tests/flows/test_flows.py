@@ -333,6 +333,7 @@ def test_variational_dequantisations_bound_is_its_integral_over_each_cell_and_bo
   c.model.logit_alpha = 1e-4
   info = gdata.Info((1, 2, 1), 4, 0, ("train", "test"))
   method = flow_method.build(c, info)
+  assert method.protocol["dequantization"] == "variational"   # every report says so
   levels = np.stack(np.meshgrid(range(4), range(4), indexing="ij"), -1).reshape(16, 1, 1, 2, 1)
   state = method.init(jax.random.PRNGKey(0), {"x": jnp.asarray(levels[:, 0] / 3.0),
                                               "levels": jnp.asarray(levels[:, 0], jnp.int32)})
