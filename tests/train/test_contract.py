@@ -33,7 +33,7 @@ def tiny_family_config(name):
     c.model.widths, c.model.feature_dim, c.model.dropout = (4, 8), 8, 0.0
   if c.model.name == "flow":         # q(u | x)'s noise, then actnorm initialised on q's batch
     c.model.dequantization, c.data.dequantize = "variational", False
-    c.model.dequantizer_width, c.model.dequantizer_steps = 8, 2
+    c.model.dequantizer_width, c.model.dequantizer_steps, c.model.levels = 8, 2, 1
   return c
 
 

@@ -34,8 +34,7 @@ def floating(tree):
   return [np.asarray(a) for a in jax.tree.leaves(tree) if jnp.issubdtype(np.asarray(a).dtype, jnp.floating)]
 
 
-@pytest.mark.parametrize("name", ["vae_digits", "gan_toy2d", "classifier_mnist", "made_binarized_mnist",
-                                  "nade_binarized_mnist"])
+@pytest.mark.parametrize("name", ["vae_digits", "gan_toy2d", "classifier_mnist", "nade_binarized_mnist"])
 def test_bfloat16_steps_compute_in_bfloat16_keep_float32_state_and_track_float32(name):
   """From the same state and batch (SGD, so an update is the gradient itself): in bfloat16
   the step's matrix products and convolutions take bfloat16 operands and in float32 none
