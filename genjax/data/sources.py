@@ -68,6 +68,11 @@ class Rows:
     return self[:] if dtype is None else self[:].astype(dtype)
 
 
+def on_disk(cfg) -> bool:
+  """Whether config.data keeps its training split on disk (data.storage='disk')."""
+  return cfg.get("storage", "memory") == "disk"
+
+
 def select(x, key):
   """x[key] without reading rows that stay on disk."""
   return x.select(key) if isinstance(x, Rows) else x[key]
@@ -137,7 +142,7 @@ def load(cfg) -> Dict[str, Split]:
     splits = _toy2d(cfg.name.split("/", 1)[1], cfg)
   else:
     splits = _LOADERS.get(cfg.name, _tfds)(cfg)
-  if cfg.get("storage", "memory") == "disk" and not isinstance(splits[cfg.train_split].x, Rows):
+  if on_disk(cfg) and not isinstance(splits[cfg.train_split].x, Rows):
     splits[cfg.train_split] = split_on_disk(cfg, cfg.train_split, splits[cfg.train_split])
   if "validation" not in splits and cfg.get("validation_fraction", 0.0) > 0:
     splits["train"], splits["validation"] = carve_validation(splits["train"], cfg.validation_fraction)
@@ -315,7 +320,7 @@ def _tfds(cfg):
     _prepare(tfds, builder, cfg)
   out = {}
   for split in INFOS[cfg.name].splits:
-    if cfg.get("storage", "memory") == "disk" and split == cfg.train_split:
+    if on_disk(cfg) and split == cfg.train_split:
       out[split] = _tfds_on_disk(tfds, builder, split, cfg)
       continue
     arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))

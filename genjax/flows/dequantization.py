@@ -8,19 +8,14 @@ Uniform dequantisation is q = 1 (log q = 0). Variational dequantisation learns q
 bound tight when q(u | x) is p's shape inside x's cell. q is a flow conditioned on x:
   eps ~ N(0, I),  y = f(eps; x)  (affine checkerboard couplings whose conditioners also read
   features of x),  u = sigmoid(y),
-  log q(u | x) = log N(eps; 0, I) - log|det dy/deps| - sum log sigmoid'(y).
+  log q(u | x) = log N(eps; 0, I) - log|det dy/deps| - sum log sigmoid'(y),
+the sigmoid and its log-det being the logit transform's (bijectors.logit_*) with alpha = 0.
 """
 import flax.linen as nn
-import jax
 import jax.numpy as jnp
 
 from genjax.flows import bijectors as bj
 from genjax.flows.flows import standard_normal_log_prob
-
-
-def log_sigmoid_derivative(y):
-  """log sigmoid'(y) per example, summed: log sigmoid(y) + log sigmoid(-y)."""
-  return bj.sum_except_batch(jax.nn.log_sigmoid(y) + jax.nn.log_sigmoid(-y))
 
 
 def dequantize(dequantizer, params, batch, eps, num_levels: int):
@@ -50,8 +45,9 @@ class Dequantizer(nn.Module):
       return z, log_det
 
     if inverse:
-      y = jnp.log(v) - jnp.log1p(-v)
+      y, logit_log_det = bj.logit_forward(v, 0.0)            # log|det dy / du|
       eps, log_det = chain(y, True)                          # log|det d eps / dy|
-      return eps, standard_normal_log_prob(eps) + log_det - log_sigmoid_derivative(y)
+      return eps, standard_normal_log_prob(eps) + log_det + logit_log_det
     y, log_det = chain(v, False)                             # log|det dy / d eps|
-    return jax.nn.sigmoid(y), standard_normal_log_prob(v) - log_det - log_sigmoid_derivative(y)
+    u, sigmoid_log_det = bj.logit_inverse(y, 0.0)            # log|det du / dy|
+    return u, standard_normal_log_prob(v) - log_det - sigmoid_log_det
