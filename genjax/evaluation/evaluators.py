@@ -154,7 +154,7 @@ def sample_quality(run, state, classifier: str, n: int, seed: int = 0, split: st
     raise InputError(f"--classifier={classifier} was trained on {net.dataset}, the model on "
                      f"{run.config.data.name}: expected a classifier of the same data set")
   reference = run.splits[split]
-  f_ref, _ = net.embed(reference.x)
+  f_ref, l_ref = net.embed(reference.x)
   labels = run.default_labels(n)       # None for an unconditional model
   fake = to_uint8(run.samples(state, n, seed, labels=labels), run.config.data)
   f_fake, l_fake = net.embed(fake)
@@ -167,9 +167,12 @@ def sample_quality(run, state, classifier: str, n: int, seed: int = 0, split: st
          "fid": sq.feature_frechet_distance(f_ref, f_fake),
          **sq.precision_recall(f_ref[:m], f_fake[:m], k=3), "precision_recall_k": 3,
          "precision_recall_num": m, "classifier_score": sq.classifier_score(l_fake),
+         "class_imbalance": sq.class_imbalance(l_ref, l_fake),
+         "class_shares": [round(float(s), 4) for s in sq.class_shares(l_fake)],
          "train_images": {"fid": sq.feature_frechet_distance(f_ref, f_real),
                           **sq.precision_recall(f_ref[:m], f_real[:m], k=3),
-                          "classifier_score": sq.classifier_score(l_real)}}
+                          "classifier_score": sq.classifier_score(l_real),
+                          "class_imbalance": sq.class_imbalance(l_ref, l_real)}}
   if inception_weights:
     embed = inception.make_features(inception_vars)
     out["inception"] = {"fid": sq.feature_frechet_distance(embed(reference.x), embed(fake)),

@@ -54,3 +54,15 @@ def classifier_score(logits: np.ndarray) -> float:
   p = np.exp(logp)
   log_marginal = np.log(np.mean(p, 0) + 1e-30)
   return float(np.exp(np.mean(np.sum(p * (logp - log_marginal), 1))))
+
+
+def class_shares(logits: np.ndarray) -> np.ndarray:
+  """The share of examples the classifier assigns (argmax) to each class, (K,)."""
+  return np.bincount(np.argmax(logits, 1), minlength=logits.shape[1]) / len(logits)
+
+
+def class_imbalance(real_logits: np.ndarray, fake_logits: np.ndarray) -> float:
+  """Total variation distance between the classes the classifier assigns to the samples and
+  to the real images: 0 when the samples' classes come in the data's proportions, 0.9 when
+  every sample is one of ten balanced classes."""
+  return float(0.5 * np.sum(np.abs(class_shares(real_logits) - class_shares(fake_logits))))

@@ -2,8 +2,8 @@
 import numpy as np
 from scipy import linalg
 
-from genjax.evaluation.sample_quality import (classifier_score, feature_frechet_distance, frechet_distance,
-                                              precision_recall)
+from genjax.evaluation.sample_quality import (class_imbalance, classifier_score, feature_frechet_distance,
+                                              frechet_distance, precision_recall)
 
 
 def random_cov(rng, d):
@@ -50,3 +50,16 @@ def test_classifier_score_closed_forms():
   np.testing.assert_allclose(classifier_score(np.zeros((10, 4))), 1.0, rtol=1e-9)
   # Every x confidently the same class: p(y|x) = p(y), the score is 1.
   np.testing.assert_allclose(classifier_score(np.tile([9.0, 0, 0], (5, 1))), 1.0, rtol=1e-6)
+
+
+def test_class_imbalance_is_the_total_variation_between_assigned_class_shares():
+  balanced = np.eye(10)[np.arange(1000) % 10] * 5.0            # 100 of each class
+  # The same shares in another order: 0, however the samples are arranged.
+  assert class_imbalance(balanced, balanced[::-1]) == 0.0
+  # Every sample one class: 0.9 of the mass is in the wrong classes.
+  np.testing.assert_allclose(class_imbalance(balanced, np.tile(np.eye(10)[3], (50, 1))), 0.9)
+  # 30 % nines and 5 % twos, the rest as the data: half of |+0.2| + |-0.05| + 8 x |-0.01875|.
+  shares = np.full(10, 0.65 / 8)
+  shares[9], shares[2] = 0.3, 0.05
+  fake = np.eye(10)[np.repeat(np.arange(10), (shares * 1600).round().astype(int))]
+  np.testing.assert_allclose(class_imbalance(balanced, fake), 0.5 * (0.2 + 0.05 + 8 * 0.01875))
