@@ -60,9 +60,13 @@ def validate(config, info):
     raise ConfigError("model.upsample", m.upsample, "one of " + ", ".join(UPSAMPLINGS))
   if not (isinstance(m.g_kernel, int) and m.g_kernel > 0):
     raise ConfigError("model.g_kernel", m.g_kernel, "a positive kernel size")
-  for field in ("latents", "d_steps"):
+  for field in ("latents", "d_steps", "r1_stride"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  per_device = config.batch_size // jax.device_count()
+  if m.r1_weight and per_device % m.r1_stride:
+    raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of the {per_device} real "
+                      f"examples each device's discriminator sees")
   if not 0.0 <= m.ema_decay < 1.0:
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
   for field in ("gp_weight", "r1_weight"):
@@ -130,8 +134,10 @@ class Networks:
       t = global_draw(jax.random.uniform, r_gp, real.shape[0])
       loss += self.model.gp_weight * losses.gradient_penalty(
           self.critic(d_params, new_stats, label), real, fake, t)
-    if self.model.r1_weight:
-      loss += 0.5 * self.model.r1_weight * losses.r1_penalty(self.critic(d_params, new_stats, label), real)
+    if self.model.r1_weight:     # on every r1_stride-th real example: the same rows on any device count
+      s = self.model.r1_stride
+      critic = self.critic(d_params, new_stats, None if label is None else label[::s])
+      loss += 0.5 * self.model.r1_weight * losses.r1_penalty(critic, real[::s])
     return loss, new_stats
 
   def g_loss(self, g_params, d_params, d_stats, label, rng, n):
@@ -235,7 +241,7 @@ def protocol(config):
                            "the generator (no EMA)") +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-          "loss": m.loss, "r1_weight": m.r1_weight, "spectral_norm": bool(m.spectral_norm),
+          "loss": m.loss, "r1_weight": m.r1_weight, "r1_stride": m.r1_stride, "spectral_norm": bool(m.spectral_norm),
           "conditional": bool(m.conditional)}
 
 
@@ -255,6 +261,7 @@ def defaults(c):
   c.model.loss = "ns"            # 'ns' (the seed's BCE), 'hinge' or 'wgan-gp'
   c.model.gp_weight = 10.0       # wgan-gp only
   c.model.r1_weight = 0.0        # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (any loss)
+  c.model.r1_stride = 1          # R1 on every r1_stride-th real example: an unbiased estimate at 1/r1_stride of its cost
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
   # Sample quality in a genjax classifier's feature space (classifier FID, precision/recall,

@@ -61,6 +61,29 @@ def test_r1_penalty_equals_a_hand_computation():
                              np.mean(np.sum(grads ** 2, axis=1)), rtol=1e-4)
 
 
+def test_r1_with_a_stride_adds_the_penalty_of_every_strided_real_example():
+  # d_loss(r1_weight, stride 4) - d_loss(no R1) = gamma/2 E ||grad D(x)||^2 over rows 0, 4, 8, 12.
+  from genjax.gan.method import Networks
+  config = load_config("gan_toy2d")
+  info = trainer.validate(config, 1)
+  real = jnp.asarray(np.random.default_rng(0).normal(size=(16, 2)), jnp.float32)
+  key = jax.random.PRNGKey(0)
+  params = Networks(config, info).disc.init(key, real)["params"]
+  g_params = Networks(config, info).gen.init(key, jnp.zeros((1, config.model.latents)))["params"]
+  loss = lambda c: jax.vmap(lambda r: Networks(c, info).d_loss(params, {}, g_params, r, None, key)[0],
+                            axis_name="data")(real[None])[0]
+  base = loss(config)
+  config.model.r1_weight, config.model.r1_stride = 3.0, 4
+  critic = lambda x: Networks(config, info).disc.apply({"params": params}, x)
+  by_hand = np.mean([np.sum(np.square(jax.grad(lambda x: critic(x[None])[0])(real[i]))) for i in (0, 4, 8, 12)])
+  np.testing.assert_allclose(loss(config) - base, 1.5 * by_hand, rtol=1e-4)
+  from genjax.errors import ConfigError
+  from genjax.gan.method import validate
+  config.model.r1_stride = 3     # each of the 8 devices sees 16 / 8 = 2 real rows
+  with pytest.raises(ConfigError, match="model.r1_stride.*a divisor of the 2 real examples"):
+    validate(config, info)
+
+
 def test_the_seeds_networks():
   g = MLPGenerator(784)
   gp = g.init(jax.random.PRNGKey(0), jnp.zeros((1, 100)))["params"]
@@ -129,6 +152,7 @@ def test_smoke_config_trains(name, tmp_path):
     ("g_kernel", 0, "a positive kernel size"),
     ("d_dense", (0,), "a tuple of positive integers"),
     ("r1_weight", -1.0, "a non-negative weight"),
+    ("r1_stride", 0, "a positive integer"),
 ])
 def test_bad_gan_fields_are_named_before_anything_is_built(field, value, match):
   from genjax.errors import ConfigError
