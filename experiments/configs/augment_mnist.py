@@ -26,8 +26,10 @@ def get_config(arg=None):
   c.quality_classifier = "runs/classifier_mnist"   # '' skips the GAN's quality numbers
   c.quality_samples = 5_000
   c.gan = cgan_mnist.get_config(arg)
-  # The study's GANs were trained before dcgan gained its FC 1024 layers: without them.
+  # The study's GANs were trained before dcgan gained its FC 1024 layers and its R1 penalty:
+  # without them.
   c.gan.model.g_dense = c.gan.model.d_dense = ()
+  c.gan.model.r1_weight = 0.0
   c.classifier = classifier_mnist.get_config(arg)
   c.classifier.model.widths, c.classifier.model.feature_dim = (16, 32), 64
   base.budget(c.gan, arg, 2_000, 500, 2_000)

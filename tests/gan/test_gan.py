@@ -79,8 +79,9 @@ def test_r1_with_a_stride_adds_the_penalty_of_every_strided_real_example():
   np.testing.assert_allclose(loss(config) - base, 1.5 * by_hand, rtol=1e-4)
   from genjax.errors import ConfigError
   from genjax.gan.method import validate
-  config.model.r1_stride = 3     # each of the 8 devices sees 16 / 8 = 2 real rows
-  with pytest.raises(ConfigError, match="model.r1_stride.*a divisor of the 2 real examples"):
+  per_device = config.batch_size // jax.device_count()     # 16 / 8 = 2 on the faked CPU devices
+  config.model.r1_stride = per_device + 1
+  with pytest.raises(ConfigError, match=f"model.r1_stride.*a divisor of the {per_device} real examples"):
     validate(config, info)
 
 
