@@ -4,4 +4,4 @@ from experiments.configs import base, dcgan
 
 def get_config(arg=None):
   c = dcgan.get_config("mnist", arg)
-  return base.budget(c, arg, 10_000, 500, 2_000)
+  return base.budget(c, arg, 5_000, 500, 1_000)

@@ -21,6 +21,9 @@ def validate(cfg, field="optim"):
     raise ConfigError(f"{field}.b1", (cfg.b1, cfg.b2), "Adam's b1 and b2 in [0, 1)")
   if cfg.weight_decay < 0:
     raise ConfigError(f"{field}.weight_decay", cfg.weight_decay, "a non-negative decay")
+  if cfg.weight_decay and cfg.name != "adamw":
+    raise ConfigError(f"{field}.weight_decay", cfg.weight_decay,
+                      f"0 with {field}.name={cfg.name!r} (only 'adamw' decays weights)")
   if cfg.schedule not in SCHEDULES:
     raise ConfigError(f"{field}.schedule", cfg.schedule, "one of " + ", ".join(SCHEDULES))
   if cfg.decay_steps < 0:

@@ -33,6 +33,15 @@ def test_bad_schedule_and_momentum(field, value):
     optim.validate(cfg)
 
 
+def test_weight_decay_is_refused_where_the_optimiser_would_ignore_it():
+  cfg = base.get_config().optim
+  cfg.weight_decay = 1e-4                 # adam: optax.adam has no decay; it would do nothing
+  with pytest.raises(ConfigError, match="config.optim.weight_decay=0.0001 .*only 'adamw' decays"):
+    optim.validate(cfg)
+  cfg.name = "adamw"
+  optim.validate(cfg)
+
+
 def test_sgd_momentum_is_its_own_field():
   import jax.numpy as jnp
   cfg = base.get_config().optim
