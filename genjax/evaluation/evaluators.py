@@ -167,7 +167,8 @@ def sample_quality(run, state, classifier: str, n: int, seed: int = 0, split: st
          "fid": sq.feature_frechet_distance(f_ref, f_fake),
          **sq.precision_recall(f_ref[:m], f_fake[:m], k=3), "precision_recall_k": 3,
          "precision_recall_num": m, "classifier_score": sq.classifier_score(l_fake),
-         "class_imbalance": sq.class_imbalance(l_ref, l_fake),
+         # against the classes asked for (conditional) or the scored split's
+         "class_imbalance": sq.class_imbalance(l_ref if labels is None else np.eye(l_fake.shape[1])[np.asarray(labels)], l_fake),
          "class_shares": [round(float(s), 4) for s in sq.class_shares(l_fake)],
          "train_images": {"fid": sq.feature_frechet_distance(f_ref, f_real),
                           **sq.precision_recall(f_ref[:m], f_real[:m], k=3),

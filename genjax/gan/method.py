@@ -63,10 +63,8 @@ def validate(config, info):
   for field in ("latents", "d_steps", "r1_stride"):
     if not (isinstance(m[field], int) and m[field] > 0):
       raise ConfigError(f"model.{field}", m[field], "a positive integer")
-  per_device = config.batch_size // jax.device_count()
-  if m.r1_weight and per_device % m.r1_stride:
-    raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of the {per_device} real "
-                      f"examples each device's discriminator sees")
+  if m.r1_weight and config.batch_size % m.r1_stride:
+    raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of batch_size={config.batch_size}")
   if not 0.0 <= m.ema_decay < 1.0:
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
   for field in ("gp_weight", "r1_weight"):
@@ -136,6 +134,9 @@ class Networks:
           self.critic(d_params, new_stats, label), real, fake, t)
     if self.model.r1_weight:     # on every r1_stride-th real example: the same rows on any device count
       s = self.model.r1_stride
+      if real.shape[0] % s:        # known when the step is traced, before anything is compiled
+        raise ConfigError("model.r1_stride", s, f"a divisor of the {real.shape[0]} real examples "
+                          f"each device's discriminator sees (a smaller stride or a larger batch)")
       critic = self.critic(d_params, new_stats, None if label is None else label[::s])
       loss += 0.5 * self.model.r1_weight * losses.r1_penalty(critic, real[::s])
     return loss, new_stats
@@ -241,7 +242,7 @@ def protocol(config):
                            "the generator (no EMA)") +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-          "loss": m.loss, "r1_weight": m.r1_weight, "r1_stride": m.r1_stride, "spectral_norm": bool(m.spectral_norm),
+          "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride} if m.r1_weight else {}), "spectral_norm": bool(m.spectral_norm),
           "conditional": bool(m.conditional)}
 
 

@@ -66,6 +66,9 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
   _, logits = features.load(classifier_dir).embed(fake)
   np.testing.assert_allclose(q["class_agreement"], np.mean(np.argmax(logits, 1) == labels))
   np.testing.assert_allclose(q["classifier_score"], sample_quality.classifier_score(logits), rtol=1e-6)
+  # A conditional model's classes are judged against the classes asked for, 20 of each.
+  np.testing.assert_allclose(q["class_shares"], np.bincount(np.argmax(logits, 1), minlength=10) / 200, atol=1e-4)
+  np.testing.assert_allclose(q["class_imbalance"], 0.5 * np.abs(np.asarray(q["class_shares"]) - 0.1).sum(), atol=1e-3)
   # A classifier of another data set is refused in one line.
   c2 = classifier_config()
   c2.data.name = "digits"

@@ -63,3 +63,6 @@ def test_class_imbalance_is_the_total_variation_between_assigned_class_shares():
   shares[9], shares[2] = 0.3, 0.05
   fake = np.eye(10)[np.repeat(np.arange(10), (shares * 1600).round().astype(int))]
   np.testing.assert_allclose(class_imbalance(balanced, fake), 0.5 * (0.2 + 0.05 + 8 * 0.01875))
+  # Against a skewed reference, the same skewed samples are perfect and balanced ones are not.
+  assert class_imbalance(fake, fake[::-1]) == 0.0
+  np.testing.assert_allclose(class_imbalance(fake, balanced), 0.2)

@@ -63,26 +63,29 @@ def test_r1_penalty_equals_a_hand_computation():
 
 def test_r1_with_a_stride_adds_the_penalty_of_every_strided_real_example():
   # d_loss(r1_weight, stride 4) - d_loss(no R1) = gamma/2 E ||grad D(x)||^2 over rows 0, 4, 8, 12.
-  from genjax.gan.method import Networks
+  from genjax.errors import ConfigError
+  from genjax.gan.method import Networks, validate
   config = load_config("gan_toy2d")
   info = trainer.validate(config, 1)
   real = jnp.asarray(np.random.default_rng(0).normal(size=(16, 2)), jnp.float32)
   key = jax.random.PRNGKey(0)
   params = Networks(config, info).disc.init(key, real)["params"]
   g_params = Networks(config, info).gen.init(key, jnp.zeros((1, config.model.latents)))["params"]
-  loss = lambda c: jax.vmap(lambda r: Networks(c, info).d_loss(params, {}, g_params, r, None, key)[0],
-                            axis_name="data")(real[None])[0]
-  base = loss(config)
+  loss = lambda c, rows: jax.vmap(lambda r: Networks(c, info).d_loss(params, {}, g_params, r, None, key)[0],
+                                  axis_name="data")(rows[None])[0]
+  base = loss(config, real)
   config.model.r1_weight, config.model.r1_stride = 3.0, 4
   critic = lambda x: Networks(config, info).disc.apply({"params": params}, x)
   by_hand = np.mean([np.sum(np.square(jax.grad(lambda x: critic(x[None])[0])(real[i]))) for i in (0, 4, 8, 12)])
-  np.testing.assert_allclose(loss(config) - base, 1.5 * by_hand, rtol=1e-4)
-  from genjax.errors import ConfigError
-  from genjax.gan.method import validate
-  per_device = config.batch_size // jax.device_count()     # 16 / 8 = 2 on the faked CPU devices
-  config.model.r1_stride = per_device + 1
-  with pytest.raises(ConfigError, match=f"model.r1_stride.*a divisor of the {per_device} real examples"):
+  np.testing.assert_allclose(loss(config, real) - base, 1.5 * by_hand, rtol=1e-4)
+  # A stride that does not divide a device's rows is named when the step is traced.
+  with pytest.raises(ConfigError, match="model.r1_stride=4 .*a divisor of the 6 real examples each device"):
+    loss(config, real[:6])
+  config.model.r1_stride = 3     # and one that does not divide the batch, by the config check
+  with pytest.raises(ConfigError, match="model.r1_stride=3 .*a divisor of batch_size=16"):
     validate(config, info)
+  config.model.r1_weight = 0.0   # no R1: the stride is not used, and not checked
+  validate(config, info)
 
 
 def test_the_seeds_networks():
