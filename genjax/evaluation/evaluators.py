@@ -158,6 +158,8 @@ def sample_quality(run, state, classifier: str, n: int, seed: int = 0, split: st
   labels = run.default_labels(n)       # None for an unconditional model
   fake = to_uint8(run.samples(state, n, seed, labels=labels), run.config.data)
   f_fake, l_fake = net.embed(fake)
+  # the classes the samples should come in: those asked for (conditional), else the split's
+  l_want = l_ref if labels is None else np.eye(l_fake.shape[1])[np.asarray(labels)]
   train = run.splits[run.config.data.train_split]
   real = train.x[np.random.default_rng(seed).choice(len(train), min(n, len(train)), replace=False)]
   f_real, l_real = net.embed(real)
@@ -167,8 +169,7 @@ def sample_quality(run, state, classifier: str, n: int, seed: int = 0, split: st
          "fid": sq.feature_frechet_distance(f_ref, f_fake),
          **sq.precision_recall(f_ref[:m], f_fake[:m], k=3), "precision_recall_k": 3,
          "precision_recall_num": m, "classifier_score": sq.classifier_score(l_fake),
-         # against the classes asked for (conditional) or the scored split's
-         "class_imbalance": sq.class_imbalance(l_ref if labels is None else np.eye(l_fake.shape[1])[np.asarray(labels)], l_fake),
+         "class_imbalance": sq.class_imbalance(l_want, l_fake),
          "class_shares": [round(float(s), 4) for s in sq.class_shares(l_fake)],
          "train_images": {"fid": sq.feature_frechet_distance(f_ref, f_real),
                           **sq.precision_recall(f_ref[:m], f_real[:m], k=3),

@@ -242,8 +242,8 @@ def protocol(config):
                            "the generator (no EMA)") +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
-          "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride} if m.r1_weight else {}), "spectral_norm": bool(m.spectral_norm),
-          "conditional": bool(m.conditional)}
+          "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride} if m.r1_weight else {}),
+          "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
 
 
 def defaults(c):

@@ -27,7 +27,7 @@ def torch_named(variables):
 
 def test_converted_weights_load_and_give_the_networks_features(tmp_path):
   net = inception.InceptionV3()
-  variables = net.init(jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))
+  variables = jax.jit(net.init)(jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))
   # Non-trivial BatchNorm statistics, so that a swapped mean/var would show.
   flat = traverse_util.flatten_dict(variables)
   rng = np.random.default_rng(0)
@@ -41,7 +41,7 @@ def test_converted_weights_load_and_give_the_networks_features(tmp_path):
   feats = inception.make_features(loaded)(x)
   assert feats.shape == (2, 2048)
   img = jax.image.resize(jnp.repeat(x.astype(np.float32) / 255.0, 3, -1), (2, 299, 299, 3), "bilinear")
-  np.testing.assert_allclose(feats, net.apply(variables, 2 * img - 1), rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(feats, jax.jit(net.apply)(variables, 2 * img - 1), rtol=1e-4, atol=1e-5)
 
 
 def test_incomplete_weights_are_refused_in_one_line(tmp_path):
