@@ -2,6 +2,8 @@
 # DCGAN recipes' sample quality goes on past the CPU budget (20 000 steps each).
 # Carried: .whl (ml_collections, tensorboardx), .gpu_classifier (runs/classifier_mnist, its
 # manual_dir cleared), .gpu_mnist.npz (this machine's TFDS MNIST as arrays; with_npz_mnist.py).
+# tests.txt: 21 tests, one failure, the R1-stride test's message assumed 8 devices (fixed after:
+# it reads jax.device_count()). The *.metrics.jsonl are the three runs' training metrics.
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD || exit
 export OUT; export PYTHONUNBUFFERED=1 JAX_PLATFORMS=cuda XLA_PYTHON_CLIENT_PREALLOCATE=false
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee $OUT/env.txt
