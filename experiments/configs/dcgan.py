@@ -27,8 +27,9 @@ runs of dcgan_mnist, 2026-11-27):
   no penalty 34.5 / 0.11, 37.1 / 0.13, 51.2 / 0.18, 68.2 / 0.22; R1 with gamma 10 (Mescheder
   et al. 2018) 9.5 / 0.032, 3.7 / 0.028, 2.6 / 0.026, 2.1 / 0.023 (5 000 real training
   images: 1.5 / 0.034); R1 on every 4th real image only 9.6, 3.6, 2.5, 2.3. On one CPU core
-  a step of 64 runs at ~4 steps/s without R1, ~3 with R1 on 16 images, ~2 with full R1. A minibatch standard-deviation map in D (Karras et al.
-  2018, groups of 4) did not help (2 000 steps on the CPU: 76.6 / 0.121 against 75.0 / 0.112).
+  a step of 64 runs at ~4 steps/s without R1, ~3 with R1 on 16 images, ~2 with full R1. A
+  minibatch standard-deviation map in D (Karras et al. 2018, groups of 4) did not help
+  (2 000 steps on the CPU: 76.6 / 0.121 against 75.0 / 0.112).
 """
 from experiments.configs import gan
 

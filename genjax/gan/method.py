@@ -60,9 +60,7 @@ def validate(config, info):
     raise ConfigError("model.upsample", m.upsample, "one of " + ", ".join(UPSAMPLINGS))
   if not (isinstance(m.g_kernel, int) and m.g_kernel > 0):
     raise ConfigError("model.g_kernel", m.g_kernel, "a positive kernel size")
-  for field in ("latents", "d_steps", "r1_stride"):
-    if not (isinstance(m[field], int) and m[field] > 0):
-      raise ConfigError(f"model.{field}", m[field], "a positive integer")
+  optim.validate_positive_ints("model", m, ("latents", "d_steps", "r1_stride"))
   if m.r1_weight and config.batch_size % m.r1_stride:
     raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of batch_size={config.batch_size}")
   if not 0.0 <= m.ema_decay < 1.0:
