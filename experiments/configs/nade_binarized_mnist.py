@@ -13,6 +13,7 @@ def get_config(arg=None):
     c.model.width = 500
   if arg != "smoke":
     c.batch_size = 100
-  base.budget(c, arg, 30_000, 1_000, 5_000, 10_000)   # 60 epochs of 50 000 images
+  base.budget(c, arg, 20_000, 1_000, 5_000, 5_000)   # 40 epochs of 50 000 images
+  c.optim.lr = 4e-3   # 2 000 steps at a constant rate: validation 90.99 at 4e-3, 99.62 at 1e-3
   c.optim.schedule = "cosine"
   return c

@@ -1,8 +1,9 @@
 """NADE and MADE: autoregressive networks over the flattened image (D = H*W dimensions).
 
 NADE (Larochelle & Murray 2011) shares one weight matrix across all conditionals:
-h_d = sigmoid(c + W_<d x_<d), out_d = b_d + V_d h_d, computed for all d at once with a
-cumulative sum. MADE (Germain et al. 2015) masks an MLP's weights so that output d sees only
+h_d = sigmoid(c + W_<d x_<d), out_d = b_d + V_d h_d, computed for all d in one pass of
+prefix sums (accelerators) or a scan over blocks of d carrying the running pre-activation
+(CPU). MADE (Germain et al. 2015) masks an MLP's weights so that output d sees only
 inputs earlier in an ordering; a *mask set* (an ordering plus the hidden units' degrees) is
 drawn from a key. Training picks one of M fixed mask sets per step (connectivity-agnostic;
 order-agnostic too when each set has its own random ordering), and evaluation averages the
@@ -18,6 +19,7 @@ import jax.numpy as jnp
 class NADE(nn.Module):
   out_features: int      # per dimension
   hidden: int = 500
+  scan: bool | None = None   # scan over blocks of dimensions; None: on XLA's CPU backend only
 
   @nn.compact
   def __call__(self, x, labels=None):
@@ -28,9 +30,16 @@ class NADE(nn.Module):
     c = self.param("c", nn.initializers.zeros, (self.hidden,))
     v = self.param("V", nn.initializers.normal(0.01), (d, self.hidden, self.out_features))
     bias = self.param("b", nn.initializers.zeros, (d, self.out_features))
-    a = c + prefix_sums(x, w, shape[1])                           # W_<d x_<d for every d
-    out = jnp.einsum("bdh,dhp->bdp", jax.nn.sigmoid(a), v) + bias
+    scan = jax.default_backend() == "cpu" if self.scan is None else self.scan
+    out = (scanned_outputs(x, w, c, v) if scan else batched_outputs(x, w, c, v, shape[1])) + bias
     return out.reshape((b,) + shape + (self.out_features,))
+
+
+def batched_outputs(x, w, c, v, block):
+  """V_d sigmoid(c + W_<d x_<d) for every d at once, through (B, D, H) pre-activations:
+  one wide pass, what an accelerator wants."""
+  a = c + prefix_sums(x, w, block)                                 # W_<d x_<d for every d
+  return jnp.einsum("bdh,dhp->bdp", jax.nn.sigmoid(a), v)
 
 
 def prefix_sums(x, w, block):
@@ -44,6 +53,32 @@ def prefix_sums(x, w, block):
   before = (jnp.arange(d)[None, :] < (jnp.arange(n) * block)[:, None]).astype(x.dtype)   # (n, D)
   prefix = jnp.einsum("bj,nj,jh->bnh", x, before, w)
   return (within + prefix[:, :, None]).reshape(b, d, -1)
+
+
+def scanned_outputs(x, w, c, v):
+  """The same outputs, a block of `block_size(D)` dimensions per scan step: the running
+  pre-activation c + W_<d x_<d is the carry, and each step's (B, block, H) work stays in
+  cache; the body is rematerialised, so the backward pass stores only the carries. 4.8x
+  faster than `batched_outputs` for a gradient step on XLA's CPU backend (B=100, D=784,
+  H=500)."""
+  b, d = x.shape
+  k = block_size(d)
+  strictly_lower = jnp.tril(jnp.ones((k, k), x.dtype), -1)
+
+  @jax.checkpoint
+  def step(a, block):
+    x_k, w_k, v_k = block                                            # (B, k), (k, H), (k, H, P)
+    a_k = a[:, None, :] + jnp.einsum("kl,bl,lh->bkh", strictly_lower, x_k, w_k)
+    return a + x_k @ w_k, jnp.einsum("bkh,khp->bkp", jax.nn.sigmoid(a_k), v_k)
+
+  blocks = (x.reshape(b, d // k, k).swapaxes(0, 1), w.reshape(d // k, k, -1), v.reshape((d // k, k) + v.shape[1:]))
+  _, out = jax.lax.scan(step, jnp.broadcast_to(c, (b, c.shape[0])), blocks)
+  return out.swapaxes(0, 1).reshape(b, d, -1)
+
+
+def block_size(d, most=8):
+  """The largest divisor of d up to `most` (8 measured fastest for D=784 here)."""
+  return max(k for k in range(1, most + 1) if d % k == 0)
 
 
 def mask_set(key, d: int, hidden: Sequence[int], order_agnostic: bool):
