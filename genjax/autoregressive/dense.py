@@ -59,8 +59,8 @@ def scanned_outputs(x, w, c, v):
   """The same outputs, a block of `block_size(D)` dimensions per scan step: the running
   pre-activation c + W_<d x_<d is the carry, and each step's (B, block, H) work stays in
   cache; the body is rematerialised, so the backward pass stores only the carries. 4.8x
-  faster than `batched_outputs` for a gradient step on XLA's CPU backend (B=100, D=784,
-  H=500)."""
+  faster than `batched_outputs` for a gradient step on one core of XLA's CPU backend (B=100,
+  D=784, H=500; experiments/results/nade_binarized_mnist/scan_timing.py)."""
   b, d = x.shape
   k = block_size(d)
   strictly_lower = jnp.tril(jnp.ones((k, k), x.dtype), -1)
@@ -69,9 +69,11 @@ def scanned_outputs(x, w, c, v):
   def step(a, block):
     x_k, w_k, v_k = block                                            # (B, k), (k, H), (k, H, P)
     a_k = a[:, None, :] + jnp.einsum("kl,bl,lh->bkh", strictly_lower, x_k, w_k)
-    return a + x_k @ w_k, jnp.einsum("bkh,khp->bkp", jax.nn.sigmoid(a_k), v_k)
+    return a + (x_k @ w_k).astype(a.dtype), jnp.einsum("bkh,khp->bkp", jax.nn.sigmoid(a_k), v_k)
 
-  blocks = (x.reshape(b, d // k, k).swapaxes(0, 1), w.reshape(d // k, k, -1), v.reshape((d // k, k) + v.shape[1:]))
+  blocks = (x.reshape(b, d // k, k).swapaxes(0, 1),            # (D/k, B, k)
+            w.reshape(d // k, k, -1),                            # (D/k, k, H)
+            v.reshape((d // k, k) + v.shape[1:]))                # (D/k, k, H, P)
   _, out = jax.lax.scan(step, jnp.broadcast_to(c, (b, c.shape[0])), blocks)
   return out.swapaxes(0, 1).reshape(b, d, -1)
 
