@@ -58,7 +58,7 @@ def prefix_sums(x, w, block):
 def scanned_outputs(x, w, c, v):
   """The same outputs, a block of `block_size(D)` dimensions per scan step: the running
   pre-activation c + W_<d x_<d is the carry, and each step's (B, block, H) work stays in
-  cache; the body is rematerialised, so the backward pass stores only the carries. 4.8x
+  cache; the body is rematerialised, so the backward pass stores only the carries. About 5x
   faster than `batched_outputs` for a gradient step on one core of XLA's CPU backend (B=100,
   D=784, H=500; experiments/results/nade_binarized_mnist/scan_timing.py)."""
   b, d = x.shape
