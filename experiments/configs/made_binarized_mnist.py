@@ -1,7 +1,8 @@
-"""MADE (Germain et al. 2015), one hidden layer of 500 units, 32 mask sets (connectivity
+"""MADE (Germain et al. 2015), one hidden layer of 4 000 units, 32 mask sets (connectivity
 resampled per step; the ensemble of all 32 at evaluation) and masked direct input-to-output
 weights, on statically binarized MNIST.
-Published: 86.64 nats (32 masks). `--config.model.order_agnostic=True` also resamples the
+Published: 86.64 nats (32 masks; two hidden layers of 8 000 units in the authors' released
+command). `--config.model.order_agnostic=True` also resamples the
 ordering.
 
 python -m experiments.train --config=experiments/configs/made_binarized_mnist.py \
@@ -14,9 +15,13 @@ def get_config(arg=None):
   c = autoregressive.get_config("made", arg=arg)
   c.model.num_masks = 32 if arg != "smoke" else 2
   if arg != "smoke":
-    c.model.width, c.model.depth = 500, 1
+    c.model.width, c.model.depth = 4000, 1
   if arg != "smoke":
     c.batch_size = 100
-  base.budget(c, arg, 100_000, 2_000, 10_000, 20_000)   # 200 epochs of 50 000 images
+  # 25 epochs of 50 000 images, 13 CPU-minutes on one core. Validation (the 32-mask ensemble),
+  # chosen on it: 500 units, Adam 1e-3 decayed over 200 epochs 94.21, 3e-3 over 40 epochs
+  # 94.44; 4 000 units, 3e-3 decayed over 25 epochs 92.08; 8 000 units over 10 epochs 92.37.
+  base.budget(c, arg, 12_500, 500, 2_500, 0)
+  c.optim.lr = 3e-3
   c.optim.schedule = "cosine"
   return c
