@@ -2,8 +2,7 @@
 resampled per step; the ensemble of all 32 at evaluation) and masked direct input-to-output
 weights, on statically binarized MNIST.
 Published: 86.64 nats (32 masks; two hidden layers of 8 000 units in the authors' released
-command). `--config.model.order_agnostic=True` also resamples the
-ordering.
+command). `--config.model.order_agnostic=True` also resamples the ordering.
 
 python -m experiments.train --config=experiments/configs/made_binarized_mnist.py \
   --workdir=runs/made_bmnist --config.data.manual_dir=../shared/data/binarized_mnist
