@@ -178,14 +178,19 @@ class RowLSTMLayer(nn.Module):
 
 
 def skew(x):
-  """(B, H, W, F) -> (B, H, W + H - 1, F): row r moved right by r."""
-  h = x.shape[1]
-  rows = [jnp.pad(x[:, r], ((0, 0), (r, h - 1 - r), (0, 0))) for r in range(h)]
-  return jnp.stack(rows, 1)
+  """(B, H, W, F) -> (B, H, W + H - 1, F): row r moved right by r. Padding each row with H
+  zeros and reading the flat rows back W + H - 1 at a time does it: pixel (r, c) keeps its
+  flat index r (W + H) + c = r (W + H - 1) + (c + r)."""
+  b, h, w, f = x.shape
+  flat = jnp.pad(x, ((0, 0), (0, 0), (0, h), (0, 0))).reshape(b, h * (w + h), f)
+  return flat[:, :h * (w + h - 1)].reshape(b, h, w + h - 1, f)
 
 
 def unskew(x, w):
-  return jnp.stack([x[:, r, r:r + w] for r in range(x.shape[1])], 1)
+  """skew's inverse: (B, H, W + H - 1, F) -> (B, H, w, F), row r read from column r on."""
+  b, h, skewed, f = x.shape
+  flat = jnp.pad(x.reshape(b, h * skewed, f), ((0, 0), (0, h), (0, 0)))
+  return flat.reshape(b, h, skewed + 1, f)[:, :, :w]
 
 
 class DiagonalLSTM(nn.Module):

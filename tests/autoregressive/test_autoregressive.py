@@ -282,6 +282,18 @@ def test_nade_scan_over_blocks_and_one_batched_pass_give_the_same_outputs_and_gr
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5), grad_scan, grad_batched)
 
 
+def test_skew_moves_row_r_right_by_r_and_unskew_inverts_it():
+  """The Diagonal BiLSTM's skew (one pad and two reshapes) against its definition written
+  out row by row, on a non-square map (5 rows of 4): a wrong pad or read-back width would
+  shear rows by the wrong amount or wrap pixels into the next row."""
+  x = np.random.default_rng(0).normal(size=(2, 5, 4, 3)).astype(np.float32)
+  expected = np.zeros((2, 5, 4 + 5 - 1, 3), np.float32)
+  for r in range(5):
+    expected[:, r, r:r + 4] = x[:, r]
+  np.testing.assert_array_equal(modules.skew(jnp.asarray(x)), expected)
+  np.testing.assert_array_equal(modules.unskew(jnp.asarray(expected), 4), x)
+
+
 def test_categorical_and_logistic_mixture_heads_sum_to_one_over_a_pixels_levels():
   """Each head is a distribution over one pixel's levels: 256 grey levels (softmax,
   1-channel mixture), and the 4^3 joint values of a 3-channel mixture (R -> G -> B)."""
