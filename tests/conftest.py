@@ -1,6 +1,9 @@
 """Test set-up: 8 faked CPU devices (set before JAX starts), tiny configs, real data if present."""
+import atexit
 import os
 import pathlib
+import shutil
+import tempfile
 
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                            " --xla_force_host_platform_device_count=8").strip()
@@ -8,6 +11,15 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Tiny models: compiling dominates, so compile with most XLA optimisations off (as flax's
 # examples and distrax test). Subprocesses of the binary tests inherit it.
 os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+# Many tests compile the same programs again: a resumed run and the uninterrupted one, each
+# seed of the augmentation study, the binaries' subprocesses after the in-process tests. One
+# on-disk compilation cache per test session (created by the first process, inherited by
+# pytest's workers and every subprocess, removed at exit) compiles each program once.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="genjax-tests-xla-cache-")
+  atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 import pytest  # noqa: E402
 
