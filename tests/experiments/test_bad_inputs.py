@@ -312,7 +312,9 @@ def results(tmp_path_factory):
     server, stderr = servers.get(), base / f"{name}.stderr"
     server.stdin.write(json.dumps({"cwd": str(folder), "argv": argv, "stderr": str(stderr)}) + "\n")
     server.stdin.flush()
-    code = int(server.stdout.readline())
+    reply = server.stdout.readline()
+    assert reply, f"the row server exited with status {server.wait()} (its stderr is above)"
+    code = int(reply)
     servers.put(server)
     if held is not None:
       os.close(held)
