@@ -27,12 +27,14 @@ def torch_named(variables):
 
 def test_converted_weights_load_and_give_the_networks_features(tmp_path):
   net = inception.InceptionV3()
-  variables = jax.jit(net.init)(jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))
-  # Non-trivial BatchNorm statistics, so that a swapped mean/var would show.
-  flat = traverse_util.flatten_dict(variables)
+  # The variables' shapes without compiling the network's init; kernels drawn as its
+  # (LeCun normal) init draws them, and non-trivial BatchNorm statistics, so that a swapped
+  # mean/var would show.
+  shapes = jax.eval_shape(net.init, jax.random.PRNGKey(0), jnp.zeros((1, 299, 299, 3)))
   rng = np.random.default_rng(0)
-  flat = {k: (rng.uniform(0.5, 2.0, v.shape) if k[-1] == "var" else
-              rng.normal(0, 0.1, v.shape) if k[-1] == "mean" else v) for k, v in flat.items()}
+  fill = {"kernel": lambda s: rng.normal(0, 1 / np.sqrt(np.prod(s[:-1])), s), "scale": np.ones,
+          "bias": np.zeros, "mean": lambda s: rng.normal(0, 0.1, s), "var": lambda s: rng.uniform(0.5, 2.0, s)}
+  flat = {k: fill[k[-1]](v.shape) for k, v in traverse_util.flatten_dict(shapes).items()}
   variables = traverse_util.unflatten_dict({k: jnp.asarray(v, jnp.float32) for k, v in flat.items()})
   path = tmp_path / "inception.npz"
   np.savez(path, **convert(torch_named(variables)))
