@@ -282,16 +282,17 @@ def test_nade_scan_over_blocks_and_one_batched_pass_give_the_same_outputs_and_gr
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5), grad_scan, grad_batched)
 
 
-def test_skew_moves_row_r_right_by_r_and_unskew_inverts_it():
+@pytest.mark.parametrize("rows,cols", [(5, 4), (3, 6), (1, 4)])
+def test_skew_moves_row_r_right_by_r_and_unskew_inverts_it(rows, cols):
   """The Diagonal BiLSTM's skew (one pad and two reshapes) against its definition written
-  out row by row, on a non-square map (5 rows of 4): a wrong pad or read-back width would
-  shear rows by the wrong amount or wrap pixels into the next row."""
-  x = np.random.default_rng(0).normal(size=(2, 5, 4, 3)).astype(np.float32)
-  expected = np.zeros((2, 5, 4 + 5 - 1, 3), np.float32)
-  for r in range(5):
-    expected[:, r, r:r + 4] = x[:, r]
+  out row by row, on maps taller and wider than square and of one row: a wrong pad or
+  read-back width would shear rows by the wrong amount or wrap pixels into the next row."""
+  x = np.random.default_rng(0).normal(size=(2, rows, cols, 3)).astype(np.float32)
+  expected = np.zeros((2, rows, cols + rows - 1, 3), np.float32)
+  for r in range(rows):
+    expected[:, r, r:r + cols] = x[:, r]
   np.testing.assert_array_equal(modules.skew(jnp.asarray(x)), expected)
-  np.testing.assert_array_equal(modules.unskew(jnp.asarray(expected), 4), x)
+  np.testing.assert_array_equal(modules.unskew(jnp.asarray(expected), cols), x)
 
 
 def test_categorical_and_logistic_mixture_heads_sum_to_one_over_a_pixels_levels():

@@ -15,6 +15,7 @@ import os
 import pathlib
 import queue
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -261,7 +262,7 @@ def fingerprint(root: pathlib.Path):
 # goes to the named file; answers each with the child's exit status. What an uncaught
 # exception or a SystemExit would print and return, the child prints and returns.
 SERVER = """
-import json, os, runpy, signal, sys, traceback
+import atexit, json, os, runpy, signal, sys, traceback
 import experiments.common, genjax.augmentation, genjax.benchmark, genjax.compression.files
 import genjax.data, genjax.energy.diagnostics, genjax.evaluation, genjax.train
 from ml_collections import config_flags
@@ -274,6 +275,7 @@ for line in sys.stdin:
     signal.alarm(120)            # a row that hangs dies by SIGALRM: status -14
     os.chdir(row["cwd"])
     os.dup2(os.open(row["stderr"], os.O_WRONLY | os.O_CREAT), 2)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     sys.argv, sys.path[0] = [row["argv"][0], *row["argv"][1:]], row["cwd"]
     try:
@@ -286,6 +288,7 @@ for line in sys.stdin:
     except BaseException:
       traceback.print_exc()
       code = 1
+    atexit._run_exitfuncs()
     sys.stderr.flush()
     os._exit(code)
   print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
@@ -294,7 +297,8 @@ for line in sys.stdin:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-  """Runs every row, two at a time: {id: (status, stderr, files changed)}."""
+  """Runs every row, two at a time: {id: (status, stderr, files changed)}, and "_base": the
+  folder that holds the trained run."""
   base = tmp_path_factory.mktemp("bad_inputs")
   trainer.train(load_config("ae_mlp_digits"), str(base / "run"))
   servers = queue.Queue()
@@ -309,13 +313,16 @@ def results(tmp_path_factory):
     (folder / "afile").write_text("a regular file\n")
     held = setup(folder) if setup else None
     before = fingerprint(folder)
-    server, stderr = servers.get(), base / f"{name}.stderr"
-    server.stdin.write(json.dumps({"cwd": str(folder), "argv": argv, "stderr": str(stderr)}) + "\n")
-    server.stdin.flush()
-    reply = server.stdout.readline()
-    assert reply, f"the row server exited with status {server.wait()} (its stderr is above)"
+    server, stderr = servers.get(timeout=300), base / f"{name}.stderr"
+    try:
+      server.stdin.write(json.dumps({"cwd": str(folder), "argv": argv, "stderr": str(stderr)}) + "\n")
+      server.stdin.flush()
+      ready, _, _ = select.select([server.stdout], [], [], 180)
+      reply = server.stdout.readline() if ready else ""
+    finally:
+      servers.put(server)
+    assert reply, f"the row server gave no answer (exit status {server.poll()}; its stderr is above)"
     code = int(reply)
-    servers.put(server)
     if held is not None:
       os.close(held)
     after = fingerprint(folder)
@@ -323,7 +330,7 @@ def results(tmp_path_factory):
     return name, (code, stderr.read_text(), changed)
 
   with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-    out = dict(pool.map(one, ROWS))
+    out = dict(pool.map(one, ROWS), _base=base)
   while not servers.empty():
     server = servers.get()
     server.stdin.close()
@@ -337,6 +344,22 @@ def test_the_table_covers_every_binary_with_at_least_40_rows():
                       "experiments.benchmark", "experiments.augment", "experiments.ais",
                       "experiments.compress", "experiments.decompress"}
   assert len(ROWS) >= 40 and len({r[0] for r in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize("name", ["train-missing-config-file", "train-zero-batch", "evaluate-negative-k"])
+def test_a_forked_row_gives_what_python_m_gives(results, tmp_path, name):
+  """The row server's fork against a real `python -m` process on the same row: the same
+  status and the same lines on stderr (absl's log lines aside). Output that importing the
+  libraries prints, which the server's children would not repeat, shows up here."""
+  _, argv, setup, _, _ = next(r for r in ROWS if r[0] == name)
+  assert setup is None
+  (tmp_path / "afile").write_text("a regular file\n")
+  shutil.copytree(results["_base"] / "run", tmp_path / "run")
+  r = subprocess.run([sys.executable, "-m", *argv], cwd=tmp_path, env=ENV, capture_output=True,
+                     text=True, timeout=120)
+  ours = lambda text: [l for l in text.splitlines() if l.strip() and not LOG_LINE.match(l)]
+  code, stderr, _ = results[name]
+  assert (r.returncode, ours(r.stderr)) == (code, ours(stderr)), r.stderr[-1500:]
 
 
 @pytest.mark.parametrize("name,argv,setup,status,fragment", ROWS, ids=[r[0] for r in ROWS])
