@@ -14,12 +14,11 @@ os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 # Many tests compile the same programs again: a resumed run and the uninterrupted one, each
 # seed of the augmentation study, the binaries' subprocesses after the in-process tests. One
 # on-disk compilation cache per test session (created by the first process, inherited by
-# pytest's workers and every subprocess, removed at exit) compiles each program once. Its size
-# bound turns on jax's file lock (the filelock package), so that a process never reads an
-# entry another is still writing. A cache the user set up is left as it is.
+# pytest's workers and every subprocess, removed at exit) compiles each program once. No size
+# bound: with one, jax locks and re-measures the whole directory on every write, which made
+# the suite slower than no cache at all. A cache the user set up is left as it is.
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
   os.environ.update(JAX_COMPILATION_CACHE_DIR=tempfile.mkdtemp(prefix="genjax-tests-xla-cache-"),
-                    JAX_COMPILATION_CACHE_MAX_SIZE=str(8 << 30),
                     JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
                     JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
   atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
