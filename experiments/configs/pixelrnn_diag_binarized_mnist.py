@@ -3,8 +3,8 @@
 
 One step of 64 takes ~2.6 s on one core here (its skewed 28 x 55 maps, two directions per
 layer), so the hour holds ~1 400 steps (1.8 epochs). Adam 3e-3 decayed to 0 over them
-(cosine) reached validation 89.98 at step 700 and 87.24 at the end; the Row LSTM's 1e-3
-over 1 600 steps had reached 90.03 at 800 and 88.98 (2026-11-27).
+(cosine) reached validation 89.98 at step 700 and 87.24 at the end; the Row LSTM config's
+1e-3 over 1 600 steps had reached 90.03 at 800 and 88.98 (2026-11-27).
 
 python -m experiments.train --config=experiments/configs/pixelrnn_diag_binarized_mnist.py \
   --workdir=runs/diaglstm_bmnist --config.data.manual_dir=../shared/data/binarized_mnist

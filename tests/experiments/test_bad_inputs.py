@@ -277,14 +277,16 @@ for line in sys.stdin:
     os.dup2(os.open(row["stderr"], os.O_WRONLY | os.O_CREAT), 2)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    sys.argv, sys.path[0] = [row["argv"][0], *row["argv"][1:]], row["cwd"]
+    sys.argv, sys.path[0] = list(row["argv"]), row["cwd"]
     try:
       runpy.run_module(row["argv"][0], run_name="__main__", alter_sys=True)
       code = 0
     except SystemExit as e:   # as the interpreter treats it: a status, None for 0, else printed and 1
-      code = e.code or 0 if e.code is None or isinstance(e.code, int) else 1
-      if code == 1 and not isinstance(e.code, int):
+      if e.code is None or isinstance(e.code, int):
+        code = e.code or 0
+      else:
         print(e.code, file=sys.stderr)
+        code = 1
     except BaseException:
       traceback.print_exc()
       code = 1
@@ -296,11 +298,16 @@ for line in sys.stdin:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-  """Runs every row, two at a time: {id: (status, stderr, files changed)}, and "_base": the
-  folder that holds the trained run."""
-  base = tmp_path_factory.mktemp("bad_inputs")
-  trainer.train(load_config("ae_mlp_digits"), str(base / "run"))
+def base(tmp_path_factory):
+  """A folder holding the trained smoke run every row copies (`run/`)."""
+  folder = tmp_path_factory.mktemp("bad_inputs")
+  trainer.train(load_config("ae_mlp_digits"), str(folder / "run"))
+  return folder
+
+
+@pytest.fixture(scope="module")
+def results(base):
+  """Runs every row, two at a time: {id: (status, stderr, files changed)}."""
   servers = queue.Queue()
   for _ in range(2):
     servers.put(subprocess.Popen([sys.executable, "-c", SERVER], cwd=base, env=ENV, text=True,
@@ -329,13 +336,14 @@ def results(tmp_path_factory):
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return name, (code, stderr.read_text(), changed)
 
-  with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-    out = dict(pool.map(one, ROWS), _base=base)
-  while not servers.empty():
-    server = servers.get()
-    server.stdin.close()
-    server.wait(timeout=60)
-  return out
+  try:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+      return dict(pool.map(one, ROWS))
+  finally:
+    while not servers.empty():
+      server = servers.get()
+      server.stdin.close()
+      server.wait(timeout=60)
 
 
 def test_the_table_covers_every_binary_with_at_least_40_rows():
@@ -347,14 +355,14 @@ def test_the_table_covers_every_binary_with_at_least_40_rows():
 
 
 @pytest.mark.parametrize("name", ["train-missing-config-file", "train-zero-batch", "evaluate-negative-k"])
-def test_a_forked_row_gives_what_python_m_gives(results, tmp_path, name):
+def test_a_forked_row_gives_what_python_m_gives(base, results, tmp_path, name):
   """The row server's fork against a real `python -m` process on the same row: the same
   status and the same lines on stderr (absl's log lines aside). Output that importing the
   libraries prints, which the server's children would not repeat, shows up here."""
   _, argv, setup, _, _ = next(r for r in ROWS if r[0] == name)
   assert setup is None
   (tmp_path / "afile").write_text("a regular file\n")
-  shutil.copytree(results["_base"] / "run", tmp_path / "run")
+  shutil.copytree(base / "run", tmp_path / "run")
   r = subprocess.run([sys.executable, "-m", *argv], cwd=tmp_path, env=ENV, capture_output=True,
                      text=True, timeout=120)
   ours = lambda text: [l for l in text.splitlines() if l.strip() and not LOG_LINE.match(l)]
