@@ -23,13 +23,11 @@ def tiny():
 
 def test_augmentation_study_runs_each_cell_on_its_subset_and_resumes(tmp_path):
   c = tiny()
+  c.seeds = (1,)   # one cell, not the default seed's; averaging over seeds is the next test's
   summary = augmentation.run(c, str(tmp_path))
-  assert [(r["real"], r["seed"]) for r in summary["per_seed"]] == [(20, 0), (20, 1)]
-  cell = summary["table"]["20"]
-  for key, values in (("ratio 0", [r["accuracy"]["0"] for r in summary["per_seed"]]),
-                      ("cas", [r["cas"] for r in summary["per_seed"]])):
-    np.testing.assert_allclose(cell[key]["mean"], np.mean(values))
-    np.testing.assert_allclose(cell[key]["std"], np.std(values, ddof=1))
+  assert [(r["real"], r["seed"]) for r in summary["per_seed"]] == [(20, 1)]
+  (row,) = summary["per_seed"]
+  assert summary["table"]["20"]["ratio 1"]["mean"] == row["accuracy"]["1"]
   d = tmp_path / "real20" / "seed1"
   with np.load(d / "synthetic_20.npz") as f:         # 1 * 20 samples
     assert f["x"].dtype == np.uint8 and f["x"].shape == (20, 28, 28, 1)

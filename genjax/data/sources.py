@@ -7,6 +7,7 @@ the config says `download=True`: offline, a data set is read from files the user
 embedded in the installed packages.
 """
 import dataclasses
+import functools
 import hashlib
 import os
 import shutil
@@ -220,6 +221,20 @@ def _toy2d(kind, cfg):
           "test": Split(toy2d.generate(kind, cfg.toy2d_test_size, seed=2 * cfg.toy2d_seed + 1))}
 
 
+def _made_once(generate):
+  """An embedded data set generated from fixed seeds (it ignores the config) is made once per
+  process; each load gets its own copies of the arrays."""
+  made = functools.cache(lambda: generate(None))
+
+  @functools.wraps(generate)
+  def load(cfg):
+    return {name: dataclasses.replace(split, x=split.x.copy(),
+                                      label=None if split.label is None else split.label.copy())
+            for name, split in made().items()}
+  return load
+
+
+@_made_once
 def _digits(cfg):
   """scikit-learn's bundled 1 797 8x8 digits (levels 0..16): a fixed 1 500 / 297 split."""
   from sklearn.datasets import load_digits
@@ -245,6 +260,7 @@ def mnist_like_uint8(n=12800, seed=0, sample_seed=None):
   return u8, labels
 
 
+@_made_once
 def _mnist_like(cfg):
   """Procedural and embedded: the 12 800 benchmark images as 'train', 500 more images of
   the same prototypes (noise and labels from seed 1) as 'test'."""
@@ -254,6 +270,7 @@ def _mnist_like(cfg):
   return {"train": split(12800, None), "test": split(500, 1)}
 
 
+@_made_once
 def _cifar_like(cfg):
   """Procedural colour images (generated, nothing to read) with CIFAR-10's shape: 10 smooth prototype
   pictures (per-pixel logits at 8x8, upsampled) plus noise; 2 560 'train', 512 'test'."""

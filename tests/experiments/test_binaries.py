@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import COMPILE_FLAGS, REPO
 
-ENV = {**os.environ, "XLA_FLAGS": "", "JAX_PLATFORMS": "cpu"}
+ENV = {**os.environ, "XLA_FLAGS": COMPILE_FLAGS, "JAX_PLATFORMS": "cpu"}
 DIGITS = "experiments/configs/ae_mlp_digits.py"
 
 def run(*args, timeout=300):

@@ -14,7 +14,7 @@ import time
 import jax
 import numpy as np
 
-from tests.conftest import REPO
+from tests.conftest import COMPILE_FLAGS, REPO
 
 # A persistent-chain RBM: its chains are split over the devices (and so over the processes),
 # its weights replicated; checkpoints verify both without gathering the chains on one host.
@@ -25,7 +25,7 @@ STEPS = ("--config.num_steps=40", "--config.checkpoint_every=10", "--config.log_
 
 
 def _env(devices):
-  return {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+  return {**os.environ, "XLA_FLAGS": f"{COMPILE_FLAGS} --xla_force_host_platform_device_count={devices}",
           "JAX_PLATFORMS": "cpu"}
 
 
