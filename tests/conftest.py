@@ -8,10 +8,13 @@ import tempfile
 # XLA's CPU compiler spends most of a tiny model's compile time in its newer fusion emitters;
 # the older ones compile the tests' programs 2-4x faster (one smoke run of spline_flow_mnist:
 # 13.2 s of compiling -> 4.8 s; glow_mnist 10.2 -> 3.4 s). Every process the tests start gets
-# the same flags, so results compared across processes come from the same compiler.
+# this flag, so results compared across processes come from the same compiler. Each flag is
+# added once (pytest's workers run this file again): the flags, but for the device count,
+# are part of the compilation cache's key, which the subprocesses share.
 COMPILE_FLAGS = "--xla_cpu_use_fusion_emitters=false"
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                           f" {COMPILE_FLAGS} --xla_force_host_platform_device_count=8").strip()
+_flags = os.environ.get("XLA_FLAGS", "").split()
+_flags += [f for f in (COMPILE_FLAGS, "--xla_force_host_platform_device_count=8") if f not in _flags]
+os.environ["XLA_FLAGS"] = " ".join(_flags)
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Tiny models: compiling dominates, so compile with most XLA optimisations off (as flax's
 # examples and distrax test). Subprocesses of the binary tests inherit it.

@@ -27,7 +27,9 @@ def test_augmentation_study_runs_each_cell_on_its_subset_and_resumes(tmp_path):
   summary = augmentation.run(c, str(tmp_path))
   assert [(r["real"], r["seed"]) for r in summary["per_seed"]] == [(20, 1)]
   (row,) = summary["per_seed"]
-  assert summary["table"]["20"]["ratio 1"]["mean"] == row["accuracy"]["1"]
+  cell = summary["table"]["20"]
+  assert cell["ratio 1"] == {"mean": row["accuracy"]["1"], "std": 0.0, "n": 1}
+  assert cell["cas"] == {"mean": row["cas"], "std": 0.0, "n": 1}
   d = tmp_path / "real20" / "seed1"
   with np.load(d / "synthetic_20.npz") as f:         # 1 * 20 samples
     assert f["x"].dtype == np.uint8 and f["x"].shape == (20, 28, 28, 1)
