@@ -222,8 +222,8 @@ def _toy2d(kind, cfg):
 
 
 def _made_once(generate):
-  """An embedded data set generated from fixed seeds (it ignores the config) is made once per
-  process; each load gets its own copies of the arrays."""
+  """An embedded data set that ignores the config (generated from fixed seeds, or
+  scikit-learn's bundled digits) is made once per process; each load gets its own copies."""
   made = functools.cache(lambda: generate(None))
 
   @functools.wraps(generate)
