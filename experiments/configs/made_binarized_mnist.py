@@ -1,6 +1,6 @@
 """MADE (Germain et al. 2015), one hidden layer of 4 000 units, 32 mask sets (connectivity
 resampled per step; the ensemble of all 32 at evaluation) and masked direct input-to-output
-weights, on statically binarized MNIST.
+weights, on statically binarized MNIST; AdamW (decoupled weight decay 0.05).
 Published: 86.64 nats (32 masks; two hidden layers of 8 000 units in the authors' released
 command). `--config.model.order_agnostic=True` also resamples the ordering.
 
@@ -22,7 +22,8 @@ def get_config(arg=None):
   # 94.44; 4 000 units, 3e-3 decayed over 25 epochs 92.08; 8 000 units over 10 epochs 92.37;
   # two layers of 2 000 units over 25 epochs 94.78. One mask set alone (no ensemble; 500 units,
   # 60 epochs): 93.21 after 15 and 93.64 at the end (training loss 84.35).
+  # AdamW's decoupled weight decay 0.05 on top: 91.74 (test 90.87).
   base.budget(c, arg, 12_500, 500, 2_500, 0)
-  c.optim.lr = 3e-3
+  c.optim.name, c.optim.lr, c.optim.weight_decay = "adamw", 3e-3, 0.05
   c.optim.schedule = "cosine"
   return c

@@ -24,7 +24,7 @@ def tiny_family_config(name):
   # SGD: Adam's g / sqrt(v) turns float rounding in a near-zero gradient (summed over 8
   # devices or 1) into a full step of either sign; the contract is the same under both.
   for optimiser in [c.optim] + ([c.d_optim] if "d_optim" in c else []):
-    optimiser.name = "sgd"
+    optimiser.name, optimiser.weight_decay = "sgd", 0.0
   if c.model.name == "gan":
     c.model.g_hidden, c.model.d_hidden = (8, 4), (4, 8)
   if c.model.name == "bm":           # persistent chains split over the devices
