@@ -15,6 +15,15 @@ COMPILE_FLAGS = "--xla_cpu_use_fusion_emitters=false"
 _flags = os.environ.get("XLA_FLAGS", "").split()
 _flags += [f for f in (COMPILE_FLAGS, "--xla_force_host_platform_device_count=8") if f not in _flags]
 os.environ["XLA_FLAGS"] = " ".join(_flags)
+
+
+def process_env(devices: int = 1):
+  """The environment of a process a test starts: JAX on the CPU with `devices` (faked)
+  devices, compiled with the tests' flags."""
+  flags = COMPILE_FLAGS + (f" --xla_force_host_platform_device_count={devices}" if devices > 1 else "")
+  return {**os.environ, "XLA_FLAGS": flags, "JAX_PLATFORMS": "cpu"}
+
+
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Tiny models: compiling dominates, so compile with most XLA optimisations off (as flax's
 # examples and distrax test). Subprocesses of the binary tests inherit it.

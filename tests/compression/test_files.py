@@ -12,7 +12,7 @@ from genjax.compression import files
 from genjax.data import sources
 from genjax.errors import InputError
 from genjax.train import trainer
-from tests.conftest import COMPILE_FLAGS, REPO, embedded_smoke
+from tests.conftest import REPO, embedded_smoke, process_env
 
 
 def train(path, seed, name="vae_mlp_binarized_mnist", **model):
@@ -44,10 +44,9 @@ def test_round_trip_in_another_process_is_bit_exact(setup):
   root, wd, images = setup
   out = files.compress(wd, str(root / "images.npy"), str(root / "images.gjz"), lanes=4)
   assert out["images"] == 30 and out["bytes"] == os.path.getsize(root / "images.gjz")
-  env = {**os.environ, "XLA_FLAGS": COMPILE_FLAGS, "JAX_PLATFORMS": "cpu"}
   r = subprocess.run([sys.executable, "-m", "experiments.decompress", f"--workdir={wd}",
                       f"--input={root / 'images.gjz'}", f"--output={root / 'back.npy'}"],
-                     cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+                     cwd=REPO, env=process_env(), capture_output=True, text=True, timeout=300)
   assert r.returncode == 0, r.stderr[-2000:]
   assert json.loads(r.stdout.strip().splitlines()[-1])["images"] == 30
   back = np.load(root / "back.npy")

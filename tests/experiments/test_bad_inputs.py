@@ -23,9 +23,9 @@ import sys
 import pytest
 
 from genjax.train import trainer
-from tests.conftest import COMPILE_FLAGS, REPO, load_config
+from tests.conftest import REPO, load_config, process_env
 
-ENV = {**os.environ, "XLA_FLAGS": COMPILE_FLAGS, "JAX_PLATFORMS": "cpu"}
+ENV = process_env()
 DIGITS = str(REPO / "experiments/configs/ae_mlp_digits.py")
 AUGMENT = str(REPO / "experiments/configs/augment_mnist.py")
 TRAIN = ("experiments.train", f"--config={DIGITS}:smoke")

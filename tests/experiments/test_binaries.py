@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from tests.conftest import COMPILE_FLAGS, REPO
+from tests.conftest import REPO, process_env
 
-ENV = {**os.environ, "XLA_FLAGS": COMPILE_FLAGS, "JAX_PLATFORMS": "cpu"}
+ENV = process_env()
 DIGITS = "experiments/configs/ae_mlp_digits.py"
 
 def run(*args, timeout=300):

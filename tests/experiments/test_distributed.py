@@ -14,7 +14,7 @@ import time
 import jax
 import numpy as np
 
-from tests.conftest import COMPILE_FLAGS, REPO
+from tests.conftest import REPO, process_env
 
 # A persistent-chain RBM: its chains are split over the devices (and so over the processes),
 # its weights replicated; checkpoints verify both without gathering the chains on one host.
@@ -22,11 +22,6 @@ CONFIG = "--config=experiments/configs/rbm_binarized_mnist.py:smoke"
 STEPS = ("--config.num_steps=40", "--config.checkpoint_every=10", "--config.log_every=2",
          "--config.data.name=mnist_like", "--config.data.binarize=threshold",
          "--config.data.train_split=train", "--config.data.eval_split=test")
-
-
-def _env(devices):
-  return {**os.environ, "XLA_FLAGS": f"{COMPILE_FLAGS} --xla_force_host_platform_device_count={devices}",
-          "JAX_PLATFORMS": "cpu"}
 
 
 def _free_port() -> int:
@@ -41,7 +36,7 @@ def _launch(workdir, *flags):
   return [subprocess.Popen(
       [sys.executable, "-m", "experiments.train", CONFIG, f"--workdir={workdir}", *STEPS, *flags,
        f"--coordinator_address=127.0.0.1:{port}", "--num_processes=2", f"--process_id={i}",
-       "--distributed_timeout=60"], cwd=REPO, env=_env(4), stdout=subprocess.DEVNULL,
+       "--distributed_timeout=60"], cwd=REPO, env=process_env(4), stdout=subprocess.DEVNULL,
       stderr=subprocess.PIPE, text=True) for i in range(2)]
 
 
@@ -93,7 +88,7 @@ def test_two_processes_stopped_killed_and_resumed_train_to_one_processes_paramet
   errs = _finish(_launch(two))
   assert all("resumed from the checkpoint at step" in err for err in errs)
   r = subprocess.run([sys.executable, "-m", "experiments.train", CONFIG, f"--workdir={one}", *STEPS],
-                     cwd=REPO, env=_env(8), capture_output=True, text=True, timeout=120)
+                     cwd=REPO, env=process_env(8), capture_output=True, text=True, timeout=120)
   assert r.returncode == 0, r.stderr[-2000:]
 
   from genjax.train.restore import restore
