@@ -17,7 +17,7 @@ def get_config(arg=None):
     c.model.width, c.model.depth = 4000, 1
   if arg != "smoke":
     c.batch_size = 100
-  # 25 epochs of 50 000 images, 13 CPU-minutes on one core. Validation (the 32-mask ensemble),
+  # 25 epochs of 50 000 images, 13-14 CPU-minutes on one core. Validation (the 32-mask ensemble),
   # chosen on it: 500 units, Adam 1e-3 decayed over 200 epochs 94.21, 3e-3 over 40 epochs
   # 94.44; 4 000 units, 3e-3 decayed over 25 epochs 92.08; 8 000 units over 10 epochs 92.37;
   # two layers of 2 000 units over 25 epochs 94.78. One mask set alone (no ensemble; 500 units,
