@@ -2,7 +2,7 @@
 its config (config.evals), and prints one JSON object.
 
 python -m experiments.evaluate --workdir=DIR [--split=test] [--k=5000] [--replicates=2]
-                               [--seed=0] [--classifier=DIR]
+                               [--seed=0] [--classifier=DIR] [--truncation=0]
 """
 import json
 
@@ -26,6 +26,9 @@ flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.n
                     "experiments/reference/convert_inception.py) for the standard FID as well.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw of the evaluation (importance samples, "
                      "ELBO noise, samples).")
+flags.DEFINE_float("truncation", 0.0, "GANs: draw the samples' latents from N(0, 1) truncated "
+                   "to [-t, t] per coordinate (the truncation trick: precision up, recall down); "
+                   "0: the config's model.truncation (by default none).")
 flags.mark_flags_as_required(["workdir"])
 
 
@@ -33,7 +36,8 @@ def main(argv):
   del argv
   f = flags.FLAGS
   print(json.dumps(evaluation.evaluate(f.workdir, f.split, f.k, f.classifier, f.num_samples,
-                                       f.inception_weights, f.seed, f.replicates)))
+                                       f.inception_weights, f.seed, f.replicates,
+                                       f.truncation)))
 
 
 if __name__ == "__main__":

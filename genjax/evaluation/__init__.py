@@ -17,8 +17,19 @@ from genjax.train.workdir import atomic_write_npy, check_creatable
 __all__ = ["evaluate", "evaluators", "restore", "to_uint8", "write_samples"]
 
 
+def check_truncation(workdir: str, truncation: float):
+  """--truncation: 0 (the config's) or a positive bound, for a run whose samples have latents
+  to truncate (a GAN's)."""
+  if truncation < 0:
+    raise InputError(f"--truncation={truncation} is invalid: expected 0 (the config's) or a positive bound on |z|")
+  config = load_config(workdir)
+  if truncation and "truncation" not in config.model:
+    raise InputError(f"--truncation={truncation} is invalid for --workdir={workdir}: its model is "
+                     f"'{config.model.name}', expected a GAN (whose samples' latents can be truncated)")
+
+
 def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num_samples: int,
-                inception_weights: str, seed: int):
+                inception_weights: str, seed: int, truncation: float = 0.0):
   """evaluate's flags, checked before any work."""
   if k < 0:
     raise InputError(f"--k={k} is invalid: expected a positive number of importance samples (0: the config's)")
@@ -32,6 +43,7 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
   if inception_weights and not os.path.isfile(inception_weights):
     raise InputError(f"--inception_weights={inception_weights} does not exist: expected the .npz "
                      f"written by experiments/reference/convert_inception.py")
+  check_truncation(workdir, truncation)
   config = load_config(workdir)
   splits = gdata.split_names(config.data.name, config.data)
   if split and any(part not in splits for part in split.split("+")):
@@ -41,14 +53,15 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
 
 def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
              num_samples: int = 0, inception_weights: str = "", seed: int = 0,
-             replicates: int = 0) -> Dict[str, object]:
+             replicates: int = 0, truncation: float = 0.0) -> Dict[str, object]:
   """Every evaluator of the run's config (`config.evals`, those only run here included) on
   `split` (default 'test'), once, on the newest good checkpoint. `classifier` (a classifier
   workdir) scores sample quality in its feature space; `seed` picks every random draw;
-  `replicates` > 0 repeats each evaluator that many times for its Monte-Carlo error."""
-  check_flags(workdir, split, k, classifier, num_samples, inception_weights, seed)
+  `replicates` > 0 repeats each evaluator that many times for its Monte-Carlo error;
+  `truncation` > 0 overrides a GAN's model.truncation."""
+  check_flags(workdir, split, k, classifier, num_samples, inception_weights, seed, truncation)
   split = split or "test"
-  run, step, state = restore(workdir, k, split)
+  run, step, state = restore(workdir, k, split, truncation)
   specs = ml_collections.ConfigDict(run.config.evals.to_dict())
   if classifier and not any(s.kind == "sample_quality" for s in specs.values()):
     specs.quality = evaluators.evaluator("sample_quality", every=-1, classifier=classifier,
@@ -75,17 +88,19 @@ def check_output(prefix: str):
       raise InputError(f"--out={prefix} is invalid: {prefix + ext} is a directory, expected a file path")
 
 
-def write_samples(workdir: str, n: int, seed: int, out: str = "") -> Tuple[str, ...]:
+def write_samples(workdir: str, n: int, seed: int, out: str = "", truncation: float = 0.0) -> Tuple[str, ...]:
   """Writes <out>.png and <out>.npy of n samples, and <out>_<name>.png for each of the
   method's own pictures (reconstructions, interpolations, ...; for 2-D data with an exact
-  density, <out>_density.png: the model's density beside the data's). Returns the paths."""
+  density, <out>_density.png: the model's density beside the data's). Returns the paths.
+  `truncation` > 0 overrides a GAN's model.truncation."""
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
   if seed < 0:
     raise InputError(f"--seed={seed} is invalid: expected a non-negative integer")
   if out:
     check_output(out)
-  run, step, state = restore(workdir)
+  check_truncation(workdir, truncation)
+  run, step, state = restore(workdir, truncation=truncation)
   if run.method.sample is None:
     raise InputError(f"--workdir={workdir} holds a {run.config.model.name}, which does not generate samples")
   out = out or os.path.join(workdir, "samples", f"sample_step{step}_seed{seed}")

@@ -65,6 +65,8 @@ def validate(config, info):
     raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of batch_size={config.batch_size}")
   if not 0.0 <= m.ema_decay < 1.0:
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
+  if not (isinstance(m.truncation, (int, float)) and m.truncation >= 0):
+    raise ConfigError("model.truncation", m.truncation, "0 (no truncation) or a positive bound on |z|")
   for field in ("gp_weight", "r1_weight"):
     if not (isinstance(m[field], (int, float)) and m[field] >= 0):
       raise ConfigError(f"model.{field}", m[field], "a non-negative weight")
@@ -115,6 +117,15 @@ class Networks:
   def noise(self, rng, n):
     return jax.random.normal(rng, (n, self.model.latents))
 
+  def sampling_noise(self, rng, n):
+    """The latents of samples: N(0, I), or with `truncation` psi > 0 each coordinate drawn
+    from N(0, 1) truncated to [-psi, psi] (the truncation trick, Brock et al. 2019), which
+    trades recall for precision. Training always draws N(0, I)."""
+    psi = self.model.truncation
+    if not psi:
+      return self.noise(rng, n)
+    return jax.random.truncated_normal(rng, -psi, psi, (n, self.model.latents))
+
   def labels_of(self, batch):
     return batch["label"] if self.classes else None
 
@@ -154,7 +165,7 @@ class Networks:
       _, stats = self.gen_host.clone(bn_momentum=0.0).apply(
           variables, stand, stand_labels, train=True, mutable=["batch_stats"])
       variables = {**variables, **stats}
-    z = self.noise(rng, labels.shape[0])
+    z = self.sampling_noise(rng, labels.shape[0])
     out = self.gen_host.apply(variables, z, labels if self.classes else None, train=False)
     return out.reshape((labels.shape[0],) + tuple(self.info.shape))
 
@@ -240,6 +251,8 @@ def protocol(config):
                            "the generator (no EMA)") +
                           (", BatchNorm with standing statistics of "
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
+          "latents_drawn_from": (f"N(0, I) truncated to [-{m.truncation}, {m.truncation}] per coordinate"
+                                 if m.truncation else "N(0, I)"),
           "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride} if m.r1_weight else {}),
           "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
 
@@ -263,6 +276,7 @@ def defaults(c):
   c.model.r1_stride = 1          # R1 on every r1_stride-th real example: an unbiased estimate at 1/r1_stride of its cost
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
+  c.model.truncation = 0.0       # samples' z: N(0, I) truncated to [-psi, psi] (0: untruncated)
   # Sample quality in a genjax classifier's feature space (classifier FID, precision/recall,
   # classifier score), run by experiments.evaluate; `classifier` is a classifier workdir.
   c.evals.quality = evaluator("sample_quality", every=-1, classifier="", num=10_000,

@@ -9,10 +9,12 @@ from genjax.train import logger
 from genjax.train.trainer import Run, load_config
 
 
-def restore(workdir: str, k: int = 0, split: Optional[str] = None) -> Tuple[Run, int, object]:
+def restore(workdir: str, k: int = 0, split: Optional[str] = None,
+            truncation: float = 0.0) -> Tuple[Run, int, object]:
   """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
   importance samples of likelihood-based families (config.model.eval_k); `split` (e.g.
-  'train+validation') is loaded beside the run's own splits."""
+  'train+validation') is loaded beside the run's own splits; truncation > 0 sets a GAN's
+  sampling truncation (config.model.truncation)."""
   logger.quiet_libraries()
   config = load_config(workdir)
   previous = None
@@ -22,6 +24,8 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None) -> Tuple[Run,
   if k and "eval_k" in config.model:
     config.model.eval_k = k
     config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
+  if truncation and "truncation" in config.model:
+    config.model.truncation = truncation
   run = Run(config, workdir, previous=previous)
   if split and split not in run.splits:   # a joined split, e.g. 'train+validation'
     run.splits[split] = concatenate(*(run.splits[p] for p in split.split("+")))

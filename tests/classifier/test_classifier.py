@@ -69,6 +69,18 @@ def test_evaluate_reports_sample_quality_of_a_gan_with_the_classifier(classifier
   # A conditional model's classes are judged against the classes asked for, 20 of each.
   np.testing.assert_allclose(q["class_shares"], np.bincount(np.argmax(logits, 1), minlength=10) / 200, atol=1e-4)
   np.testing.assert_allclose(q["class_imbalance"], 0.5 * np.abs(np.asarray(q["class_shares"]) - 0.1).sum(), atol=1e-3)
+  # --truncation reaches the samples scored and written: at a tiny bound every sample of a class
+  # is G(0, class), one image per class; untruncated they differ.
+  tiny = np.load(evaluation.write_samples(str(tmp_path), 20, 0, str(tmp_path / "t"), truncation=1e-6)[1])
+  np.testing.assert_allclose(tiny[:10], tiny[10:], atol=1e-5)
+  plain = np.load(evaluation.write_samples(str(tmp_path), 20, 0, str(tmp_path / "p"))[1])
+  assert not np.allclose(plain[:10], plain[10:], atol=1e-3)
+  truncated = evaluation.evaluate(str(tmp_path), num_samples=200, truncation=1e-6)
+  assert "truncated to [-1e-06, 1e-06]" in truncated["latents_drawn_from"]
+  assert "truncated" not in report["latents_drawn_from"]
+  _, logits = features.load(classifier_dir).embed(evaluation.to_uint8(tiny[:10], run.config.data))
+  np.testing.assert_allclose(truncated["evals"]["quality"]["metrics"]["class_shares"],
+                             np.bincount(np.argmax(logits, 1), minlength=10) / 10, atol=1e-4)
   # A classifier of another data set is refused in one line.
   c2 = classifier_config()
   c2.data.name = "digits"

@@ -134,6 +134,34 @@ def test_a_d_step_changes_only_d_a_g_step_only_g_and_one_compiled_step_does_both
   assert set(m) == {"loss", "g_loss"} and int(both.step) == 1
 
 
+def test_truncation_bounds_the_latents_of_samples_only():
+  """With truncation psi, every latent a sample is drawn from lies in [-psi, psi], spread over
+  it as N(0, 1) conditioned on it is (not clipped to the bounds); psi 0 draws the same N(0, I)
+  as training; training's draws stay N(0, I) either way. A tiny psi draws every sample from
+  z ~ 0, so all samples are one image."""
+  from genjax.gan.method import Networks, protocol
+  config, info = load_config("dcgan_mnist", "smoke"), gdata.INFOS["mnist"]
+  key = jax.random.PRNGKey(0)
+  plain = Networks(load_config("dcgan_mnist", "smoke"), info)    # its own config: Networks keeps it
+  z = np.asarray(plain.sampling_noise(key, 500))
+  np.testing.assert_array_equal(z, plain.noise(key, 500))
+  assert np.abs(z).max() > 2.0 and "truncated" not in protocol(config)["latents_drawn_from"]
+  config.model.truncation = 0.5
+  nets = Networks(config, info)
+  z = np.asarray(nets.sampling_noise(key, 500))
+  assert z.shape == (500, config.model.latents) and np.abs(z).max() <= 0.5
+  assert np.mean(np.abs(z) > 0.499) < 0.01 and 0.22 < np.abs(z).mean() < 0.27   # clipping: 0.35
+  np.testing.assert_array_equal(nets.noise(key, 500), plain.noise(key, 500))
+  assert "truncated to [-0.5, 0.5]" in protocol(config)["latents_drawn_from"]
+  config.model.truncation = 1e-6
+  nets = Networks(config, info)
+  g_params = nets.gen_host.init(key, jnp.zeros((1, config.model.latents)))["params"]
+  samples = np.asarray(nets.sample(g_params, jax.random.PRNGKey(1), jnp.zeros(4, jnp.int32)))
+  np.testing.assert_allclose(samples, np.broadcast_to(samples[:1], samples.shape), atol=1e-5)
+  untruncated = np.asarray(plain.sample(g_params, jax.random.PRNGKey(1), jnp.zeros(4, jnp.int32)))
+  assert np.ptp(untruncated, axis=0).max() > 0.5
+
+
 def test_mode_coverage_counts_modes_and_quality():
   modes = metrics.MIXTURES["toy2d/8gaussians"][0]()
   on_modes = np.repeat(modes[:5], 30, axis=0) + 0.01
@@ -157,6 +185,7 @@ def test_smoke_config_trains(name, tmp_path):
     ("d_dense", (0,), "a tuple of positive integers"),
     ("r1_weight", -1.0, "a non-negative weight"),
     ("r1_stride", 0, "a positive integer"),
+    ("truncation", -0.5, "0 .no truncation. or a positive bound on .z."),
 ])
 def test_bad_gan_fields_are_named_before_anything_is_built(field, value, match):
   from genjax.errors import ConfigError
