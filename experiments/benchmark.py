@@ -3,6 +3,7 @@
 python -m experiments.benchmark --workload=ae_mlp
 python -m experiments.benchmark --config=experiments/configs/ae_mlp_mnist.py --steps=500
 python -m experiments.benchmark --all [--steps=N] [--entries=pixelcnn,glow_mnist]
+python -m experiments.benchmark --workload=pixelcnn --sampling   # or --config=... --sampling
 """
 import importlib
 import json
@@ -17,14 +18,16 @@ from ml_collections import config_flags
 from experiments import common
 from experiments.configs import workloads
 from genjax import benchmark
+from genjax.autoregressive.method import FAST_SAMPLERS
 from genjax.errors import InputError
 
 flags.DEFINE_enum("workload", "ae_mlp", sorted(benchmark.WORKLOADS), "Workload of WORKLOADS.md.")
 config_flags.DEFINE_config_file("config", None, "Time this experiment config instead of a workload.")
 flags.DEFINE_integer("steps", 0, "Timed steps (default: the workload's).", lower_bound=0)
 flags.DEFINE_integer("warmup", 20, "Untimed steps after the compiling first step.", lower_bound=0)
-flags.DEFINE_bool("sampling", False, "pixelcnn: time the fast sampler against the naive one "
-                  "(64 images) instead of training steps.")
+flags.DEFINE_bool("sampling", False, "Time the fast sampler against the naive one (64 images) "
+                  "instead of training steps: the pixelcnn workload's, or --config's (an "
+                  "autoregressive config whose arch has a fast sampler).")
 flags.DEFINE_integer("steps_per_dispatch", 1, "Training steps per compiled call of the library's step "
                      "(config.steps_per_dispatch: a lax.scan over them).", lower_bound=1)
 flags.DEFINE_enum("precision", "float32", ["float32", "bfloat16"], "The workloads' config.precision "
@@ -34,6 +37,23 @@ flags.DEFINE_bool("all", False, "Time every workload, then every family's main c
 flags.DEFINE_list("entries", None, "With --all: only these workloads and main configs.")
 flags.DEFINE_bool("baseline", True, "Also time a hand-written plain jitted step for the ratio, "
                   "one chunk of each in turn (10 chunks).")
+
+
+def _sampling_report(f):
+  """--sampling: the pixelcnn workload's samplers, or those of --config's model."""
+  if f.config is None:
+    if f.workload != "pixelcnn":
+      raise InputError("--sampling times the pixelcnn workload's samplers or --config's: pass "
+                       "--workload=pixelcnn or an autoregressive --config")
+    name, config = "pixelcnn_sampling", workloads.get_config("pixelcnn")
+  else:
+    name, config = config_flags.get_config_filename(f["config"]), f.config
+    arch = config.model.get("arch") if config.model.name == "autoregressive" else None
+    if arch not in FAST_SAMPLERS:
+      raise InputError(f"--sampling with --config={name}: its model ({config.model.name}, "
+                       f"{arch}) has no fast sampler; expected an arch among {', '.join(FAST_SAMPLERS)}")
+  return {"workload": name, "framework": "genjax", **benchmark.time_sampling(config),
+          "backend": jax.default_backend()}
 
 
 def main(argv):
@@ -47,10 +67,7 @@ def main(argv):
     raise InputError("--entries chooses among --all's entries: pass --all too")
   common.initialize_distributed()
   if f.sampling:
-    if f.workload != "pixelcnn" or f.config is not None:
-      raise InputError("--sampling times the pixelcnn workload's samplers: pass --workload=pixelcnn and no --config")
-    out = {"workload": "pixelcnn_sampling", "framework": "genjax",
-           **benchmark.time_sampling(workloads.get_config("pixelcnn")), "backend": jax.default_backend()}
+    out = _sampling_report(f)
   elif f.config is not None:
     out = _config_report(config_flags.get_config_filename(f["config"]), f.config, f.steps or 200)
   else:

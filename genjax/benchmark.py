@@ -8,6 +8,7 @@ preprocesses and updates; the host sends the step number.
 float data. Both are reported so the trainer's overhead is measured, not assumed.
 """
 import dataclasses
+import functools
 import math
 import os
 import time
@@ -478,13 +479,13 @@ def time_sampling(config, n: int = 64, seed: int = 0) -> Dict[str, object]:
   each pass one jitted call) and with the model's cached fast sampler, from one key and
   randomly initialised parameters; and whether the two drew the same images."""
   from genjax.autoregressive import Model, sampling
+  from genjax.autoregressive.method import sampler
   info = gdata.info(config.data.name)
   model = Model(config, info)
   x = jnp.zeros((1,) + tuple(info.shape), jnp.float32)
   params = model.net.init(jax.random.PRNGKey(seed), x)["params"]
   key = jax.random.PRNGKey(seed + 1)
-  fast = jax.jit(lambda params, key: sampling.fast_pixelcnn_sample(params, model.net, model.head,
-                                                                     tuple(info.shape), key, n))
+  fast = jax.jit(functools.partial(sampler(model, fast=True), n=n, labels=None))
   step = jax.jit(lambda params, x, levels, p, key: sampling.naive_step(
       lambda z: model.apply(params, z), model.head, x, levels, p, key))
 

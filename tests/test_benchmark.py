@@ -32,3 +32,14 @@ def test_peak_flops_is_looked_up_by_the_devices_kind_and_the_steps_precision(kin
   device = type("Device", (), {"device_kind": kind})()
   assert benchmark.peak_flops(device)[0] == peak
   assert benchmark.peak_flops(device, "bfloat16")[0] == bf16
+
+
+def test_time_sampling_times_the_configs_own_fast_sampler_against_the_naive_one():
+  """--sampling with a config: the Row LSTM's fast sampler, timed beside the naive passes,
+  draws the same images (a sampler that was not the model's would not)."""
+  from tests.conftest import load_config
+  c = load_config("pixelrnn_row_binarized_mnist", "smoke")
+  c.data.name, c.data.binarize = "bars_and_stripes", "none"     # 4x4: 16 naive passes
+  out = benchmark.time_sampling(c, n=8)
+  assert out["n"] == 8 and out["shape"] == [4, 4, 1] and out["samples_equal"] is True
+  assert out["speedup"] == pytest.approx(out["naive_s"] / out["fast_s"])

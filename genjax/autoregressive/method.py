@@ -127,6 +127,9 @@ class Model:
     return jax.nn.logsumexp(per_mask, 0) - math.log(masks)
 
 
+FAST_SAMPLERS = ("pixelcnn", "gated_pixelcnn", "pixelrnn_row", "nade")   # archs with a cached sampler
+
+
 def sampler(model: Model, fast: bool):
   """sample_levels(params, rng, n, labels) -> (n, H, W, C) int32, in the model's order."""
   arch, net, head, shape = model.config.model.arch, model.net, model.head, model.shape
@@ -134,6 +137,8 @@ def sampler(model: Model, fast: bool):
     return lambda params, rng, n, labels: sampling.fast_pixelcnn_sample(params, net, head, shape, rng, n)
   if fast and arch == "gated_pixelcnn":
     return lambda params, rng, n, labels: sampling.fast_gated_sample(params, net, head, shape, rng, n, labels)
+  if fast and arch == "pixelrnn_row":
+    return lambda params, rng, n, labels: sampling.fast_row_lstm_sample(params, net, head, shape, rng, n)
   if fast and arch == "nade":
     return lambda params, rng, n, labels: sampling.nade_sample(params, head, shape, rng, n)
   if arch == "made":

@@ -8,13 +8,16 @@ Every sampler draws pixel p (the p-th in sampling order) from its conditional wi
   drawn (Fast PixelCNN++, Ramachandran et al. 2017): every activation at pixel p depends only
   on pixels before p, so it is computed once, when p is reached, from caches of the layers'
   inputs at earlier pixels; convolutions become one small matrix product per pixel.
+- `fast_row_lstm_sample` does the same for the Row LSTM: the LSTM state at (r, s) reads the
+  layer's inputs at (r, s - k//2 .. s) and the row above's states at s - 1, s, s + 1, all
+  computed before pixel (r, s) is drawn.
 - `nade_sample` keeps NADE's running pre-activation a = c + W_<d x_<d.
 """
 import jax
 import jax.numpy as jnp
 
 from genjax.autoregressive.heads import to_input
-from genjax.autoregressive.modules import gate, half_mask
+from genjax.autoregressive.modules import gate, half_mask, lstm_cell
 
 
 def patch(cache, r, s, rows, cols):
@@ -151,6 +154,41 @@ def fast_gated_sample(params, net, head, shape, rng, n, labels=None):
 
   levels = jnp.zeros((n, h, w, ch), jnp.int32)
   return jax.lax.fori_loop(0, h, row, (x_cache, v_caches, levels))[2]
+
+
+def fast_row_lstm_sample(params, net, head, shape, rng, n):
+  """Row LSTM PixelRNN (modules.PixelRNN, kind 'row') samples equal to naive_sample's, one
+  pixel's work per pixel. Per layer: `inputs`, the layer's input along the current row,
+  left-padded for its 1 x (k//2 + 1) input-to-state convolution; `hs` and `cs`, the LSTM's
+  h and c row by row, under a row of zeros and between two zero columns (for the width-3
+  state-to-state convolution of the row above)."""
+  h, w, ch = shape
+  a, c, f = net.first_size // 2, net.size // 2, net.features
+  x_cache = jnp.zeros((n, h + a, w + 2 * a, ch), jnp.float32)
+  inputs = [jnp.zeros((n, 1, w + c, 2 * f), jnp.float32) for _ in range(net.layers)]
+  hs = [jnp.zeros((n, h + 1, w + 2, f), jnp.float32) for _ in range(net.layers)]
+  cs = [jnp.zeros((n, h + 1, w + 2, f), jnp.float32) for _ in range(net.layers)]
+  first_mask = half_mask(net.first_size, "A")
+
+  def pixel(p, carry):
+    x_cache, inputs, hs, cs, levels = carry
+    r, s = p // w, p % w
+    act = conv_at(x_cache, r, s, params["first"]["kernel"], params["first"]["bias"], first_mask)
+    inputs, hs, cs = list(inputs), list(hs), list(cs)
+    for i in range(net.layers):
+      q = params[f"layer{i}"]
+      inputs[i] = put(inputs[i], act, 0, s + c)
+      above = patch(hs[i], r, s, 1, 3).reshape(n, 3 * f)              # h at (r-1, s-1..s+1)
+      gates = conv_at(inputs[i], 0, s, q["i2s"], 0.0) + above @ q["s2s"] + q["bias"]
+      h_rs, c_rs = lstm_cell(gates, patch(cs[i], r, s + 1, 1, 1)[:, 0, 0])
+      hs[i], cs[i] = put(hs[i], h_rs, r + 1, s + 1), put(cs[i], c_rs, r + 1, s + 1)
+      act = act + dense(q["residual"], h_rs)
+    value = head.sample(output_layers(params, act), jax.random.fold_in(rng, p))
+    x_cache = put(x_cache, to_input(value, head.num_levels), r + a, s + a)
+    return x_cache, inputs, hs, cs, put(levels, value, r, s)
+
+  levels = jnp.zeros((n, h, w, ch), jnp.int32)
+  return jax.lax.fori_loop(0, h * w, pixel, (x_cache, inputs, hs, cs, levels))[4]
 
 
 def nade_sample(params, head, shape, rng, n):
