@@ -127,7 +127,7 @@ class Model:
     return jax.nn.logsumexp(per_mask, 0) - math.log(masks)
 
 
-FAST_SAMPLERS = ("pixelcnn", "gated_pixelcnn", "pixelrnn_row", "nade")   # archs with a cached sampler
+FAST_SAMPLERS = ("pixelcnn", "gated_pixelcnn", "pixelrnn_row", "pixelrnn_diagonal", "nade")   # archs with a cached sampler
 
 
 def sampler(model: Model, fast: bool):
@@ -139,6 +139,8 @@ def sampler(model: Model, fast: bool):
     return lambda params, rng, n, labels: sampling.fast_gated_sample(params, net, head, shape, rng, n, labels)
   if fast and arch == "pixelrnn_row":
     return lambda params, rng, n, labels: sampling.fast_row_lstm_sample(params, net, head, shape, rng, n)
+  if fast and arch == "pixelrnn_diagonal":
+    return lambda params, rng, n, labels: sampling.fast_diagonal_sample(params, net, head, shape, rng, n)
   if fast and arch == "nade":
     return lambda params, rng, n, labels: sampling.nade_sample(params, head, shape, rng, n)
   if arch == "made":

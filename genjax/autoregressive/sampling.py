@@ -11,6 +11,10 @@ Every sampler draws pixel p (the p-th in sampling order) from its conditional wi
 - `fast_row_lstm_sample` does the same for the Row LSTM: the LSTM state at (r, s) reads the
   layer's inputs at (r, s - k//2 .. s) and the row above's states at s - 1, s, s + 1, all
   computed before pixel (r, s) is drawn.
+- `fast_diagonal_sample`, for the Diagonal BiLSTM: the left-to-right LSTM's state at (r, s)
+  reads its states at (r - 1, s) and (r, s - 1), computed pixel by pixel; the right-to-left
+  one enters shifted down a row, so its states of row r - 1 are computed, right to left, when
+  row r - 1 is complete.
 - `nade_sample` keeps NADE's running pre-activation a = c + W_<d x_<d.
 """
 import jax
@@ -189,6 +193,62 @@ def fast_row_lstm_sample(params, net, head, shape, rng, n):
 
   levels = jnp.zeros((n, h, w, ch), jnp.int32)
   return jax.lax.fori_loop(0, h * w, pixel, (x_cache, inputs, hs, cs, levels))[4]
+
+
+def diagonal_cell(q, x, h_above, h_beside, c_beside):
+  """One diagonal LSTM state (modules.DiagonalLSTM) from its input x and its two neighbours."""
+  gates = dense(q["i2s"], x) + jnp.concatenate([h_above, h_beside], -1) @ q["s2s"]
+  return lstm_cell(gates, c_beside)
+
+
+def at(cache, r, s):
+  return patch(cache, r, s, 1, 1)[:, 0, 0]
+
+
+def fast_diagonal_sample(params, net, head, shape, rng, n):
+  """Diagonal BiLSTM PixelRNN (modules.PixelRNN, kind 'diagonal') samples equal to
+  naive_sample's. Per layer: `ins`, its input along the current row; `left` and `right`, the
+  two LSTMs' (h, c), state (r, s) at [r + 1, s + 1] (left) or [r + 1, s] (right), under a row
+  of zeros and beside a column of zeros (the neighbour before the row's first state)."""
+  h, w, ch = shape
+  a, f, layers = net.first_size // 2, net.features, range(net.layers)
+  state = lambda: jnp.zeros((n, h + 1, w + 1, f), jnp.float32)
+  left, right = [(state(), state()) for _ in layers], [(state(), state()) for _ in layers]
+  ins = [jnp.zeros((n, 1, w, 2 * f), jnp.float32) for _ in layers]
+  x_cache = jnp.zeros((n, h + a, w + 2 * a, ch), jnp.float32)
+  first_mask, q = half_mask(net.first_size, "A"), lambda i: params[f"layer{i}"]
+
+  def pixel(r, s, x_cache, ins, left, right, levels):
+    act = conv_at(x_cache, r, s, params["first"]["kernel"], params["first"]["bias"], first_mask)
+    for i in layers:
+      ins[i] = put(ins[i], act, 0, s)
+      hl, cl = left[i]
+      h_rs, c_rs = diagonal_cell(q(i)["left"], act, at(hl, r, s + 1), at(hl, r + 1, s), at(cl, r + 1, s))
+      left[i] = put(hl, h_rs, r + 1, s + 1), put(cl, c_rs, r + 1, s + 1)
+      act = act + dense(q(i)["residual"], h_rs + at(right[i][0], r, s))   # right's state (r - 1, s)
+    value = head.sample(output_layers(params, act), jax.random.fold_in(rng, r * w + s))
+    x_cache = put(x_cache, to_input(value, head.num_levels), r + a, s + a)
+    return x_cache, ins, left, put(levels, value, r, s)
+
+  def right_row(r, q, row_in, hr, cr):
+    """The right-to-left LSTM's states along row r, from s = w - 1 down to 0."""
+    def step(k, carry):
+      hr, cr = carry
+      s = w - 1 - k
+      h_rs, c_rs = diagonal_cell(q, at(row_in, 0, s), at(hr, r, s), at(hr, r + 1, s + 1), at(cr, r + 1, s + 1))
+      return put(hr, h_rs, r + 1, s), put(cr, c_rs, r + 1, s)
+    return jax.lax.fori_loop(0, w, step, (hr, cr))
+
+  def row(r, carry):
+    x_cache, ins, left, right, levels = carry
+    x_cache, ins, left, levels = jax.lax.fori_loop(
+        0, w, lambda s, c: pixel(r, s, c[0], list(c[1]), list(c[2]), right, c[3]),
+        (x_cache, ins, left, levels))
+    right = [right_row(r, q(i)["right"], ins[i], *right[i]) for i in layers]
+    return x_cache, ins, left, right, levels
+
+  levels = jnp.zeros((n, h, w, ch), jnp.int32)
+  return jax.lax.fori_loop(0, h, row, (x_cache, ins, left, right, levels))[4]
 
 
 def nade_sample(params, head, shape, rng, n):

@@ -416,12 +416,13 @@ SAMPLE_HEADS = {"bernoulli": heads.Bernoulli(1, 2), "categorical4": heads.Catego
 FAST_CASES = [(name, head) for name in ("pixelcnn", "gated_conditional", "nade") for head in ("bernoulli", "categorical4")
               ] + [("gated", "bernoulli"), ("pixelcnn", "mixture3"), ("gated_conditional", "mixture3"),
                    ("pixelcnn_k5", "mixture3"), ("gated_conditional_k5", "categorical4"),
-                   ("row_lstm", "bernoulli"), ("row_lstm_k5", "categorical4")]
+                   ("row_lstm", "bernoulli"), ("row_lstm_k5", "categorical4"),
+                   ("diagonal_bilstm", "bernoulli"), ("diagonal_bilstm", "categorical4")]
 
 
 @pytest.mark.parametrize("name,head_name", FAST_CASES)
 def test_each_fast_sampler_draws_the_naive_samplers_images_from_the_same_key(name, head_name):
-  """The cached samplers (Fast PixelCNN++ style, the Row LSTM's, NADE's running pre-activation) compute the
+  """The cached samplers (Fast PixelCNN++ style, the PixelRNNs', NADE's running pre-activation) compute the
   same conditionals as a full pass per pixel: identical images from the same key (colour
   images too, through the mixture head's channel order)."""
   head = SAMPLE_HEADS[head_name]
@@ -437,6 +438,8 @@ def test_each_fast_sampler_draws_the_naive_samplers_images_from_the_same_key(nam
   elif name.startswith("row_lstm"):
     first, size = (3, 5) if name.endswith("_k5") else (5, 3)
     net = modules.PixelRNN(head.num_params, "row", features=4, layers=2, out_hidden=8, first_size=first, size=size)
+  elif name == "diagonal_bilstm":
+    net = modules.PixelRNN(head.num_params, "diagonal", features=4, layers=2, out_hidden=8, first_size=5)
   else:
     classes = 3 if name.startswith("gated_conditional") else 0
     first, size = (3, 5) if name.endswith("_k5") else (5, 3)
@@ -455,6 +458,8 @@ def test_each_fast_sampler_draws_the_naive_samplers_images_from_the_same_key(nam
     fast = jax.jit(lambda p: sampling.nade_sample(p, head, shape, rng, n))
   elif name.startswith("row_lstm"):
     fast = jax.jit(lambda p: sampling.fast_row_lstm_sample(p, net, head, shape, rng, n))
+  elif name == "diagonal_bilstm":
+    fast = jax.jit(lambda p: sampling.fast_diagonal_sample(p, net, head, shape, rng, n))
   else:
     fast = jax.jit(lambda p: sampling.fast_gated_sample(p, net, head, shape, rng, n, labels))
   # Full float32 products: a GPU's default (TF32) would round the two samplers' convolutions
@@ -537,9 +542,8 @@ def test_smoke_config_trains_to_a_finite_likelihood_and_writes_samples(name, tmp
   here): a finite exact NLL in nats, bits/dim its conversion, and a sample grid."""
   c = embedded_smoke(name)
   if name.startswith("pixelrnn"):
-    # The Diagonal BiLSTM's sampler is the naive one, a whole-network pass per pixel: on 28x28
-    # images its 784 passes took 20-30 s here. The 4x4 bars-and-stripes images (binary,
-    # embedded) take 16; the Row LSTM's smoke run, with its fast sampler, is as small.
+    # Small images keep their runs small (the binary, embedded 4x4 bars and stripes): with the
+    # naive sampler, 784 whole-network passes of 28x28 images took 20-30 s here.
     c.data.name, c.data.binarize = "bars_and_stripes", "none"
   results = trainer.train(c, str(tmp_path), mesh=parallel.make_mesh(jax.devices()[:1]))
   assert np.isfinite(results["nll_nats"]) and results["nll_nats"] > 0
