@@ -60,7 +60,7 @@ def validate(config, info):
     raise ConfigError("model.upsample", m.upsample, "one of " + ", ".join(UPSAMPLINGS))
   if not (isinstance(m.g_kernel, int) and m.g_kernel > 0):
     raise ConfigError("model.g_kernel", m.g_kernel, "a positive kernel size")
-  optim.validate_positive_ints("model", m, ("latents", "d_steps", "r1_stride"))
+  optim.validate_positive_ints("model", m, ("latents", "d_steps", "r1_stride", "r1_every"))
   if m.r1_weight and config.batch_size % m.r1_stride:
     raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of batch_size={config.batch_size}")
   if not 0.0 <= m.ema_decay < 1.0:
@@ -129,7 +129,7 @@ class Networks:
   def labels_of(self, batch):
     return batch["label"] if self.classes else None
 
-  def d_loss(self, d_params, d_stats, g_params, real, label, rng):
+  def d_loss(self, d_params, d_stats, g_params, real, label, rng, r1_now=True):
     r_z, r_gp = jax.random.split(rng)
     z = global_draw(self.noise, r_z, real.shape[0])
     fake = jax.lax.stop_gradient(self.generate(g_params, z, label))
@@ -147,7 +147,10 @@ class Networks:
         raise ConfigError("model.r1_stride", s, f"a divisor of the {real.shape[0]} real examples "
                           f"each device's discriminator sees (a smaller stride or a larger batch)")
       critic = self.critic(d_params, new_stats, None if label is None else label[::s])
-      loss += 0.5 * self.model.r1_weight * losses.r1_penalty(critic, real[::s])
+      every = self.model.r1_every     # lazy R1 (Karras et al. 2020): every k-th step, weight k gamma
+      penalty = lambda: 0.5 * self.model.r1_weight * every * losses.r1_penalty(critic, real[::s])
+      none = lambda: jnp.zeros((), jax.eval_shape(penalty).dtype)
+      loss += penalty() if every == 1 else jax.lax.cond(r1_now, penalty, none)
     return loss, new_stats
 
   def g_loss(self, g_params, d_params, d_stats, label, rng, n):
@@ -186,7 +189,7 @@ def build_parts(config, info) -> GAN:
   def d_update(state, real, rng, label=None):
     """One discriminator step: only d_params, d_stats and d_opt change."""
     (loss, d_stats), grads = jax.value_and_grad(nets.d_loss, has_aux=True)(
-        state.d_params, state.d_stats, state.g_params, real, label, rng)
+        state.d_params, state.d_stats, state.g_params, real, label, rng, state.step % m.r1_every == 0)
     d_params, d_opt = optim.apply_gradients(d_tx, state.d_params, state.d_opt, grads)
     return state.replace(d_params=d_params, d_opt=d_opt, d_stats=d_stats), loss
 
@@ -253,7 +256,7 @@ def protocol(config):
                            f"{STANDING_BATCH} noise draws" if m.arch == "conv" else ""),
           "latents_drawn_from": (f"N(0, I) truncated to [-{m.truncation}, {m.truncation}] per coordinate"
                                  if m.truncation else "N(0, I)"),
-          "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride} if m.r1_weight else {}),
+          "loss": m.loss, "r1_weight": m.r1_weight, **({"r1_stride": m.r1_stride, "r1_every": m.r1_every} if m.r1_weight else {}),
           "spectral_norm": bool(m.spectral_norm), "conditional": bool(m.conditional)}
 
 
@@ -273,6 +276,7 @@ def defaults(c):
   c.model.loss = "ns"            # 'ns' (the seed's BCE), 'hinge' or 'wgan-gp'
   c.model.gp_weight = 10.0       # wgan-gp only
   c.model.r1_weight = 0.0        # gamma of the R1 penalty gamma/2 E||grad D(x)||^2 on real data (any loss)
+  c.model.r1_every = 1           # lazy R1: on every r1_every-th step only, weighted r1_every gamma
   c.model.r1_stride = 1          # R1 on every r1_stride-th real example: an unbiased estimate at 1/r1_stride of its cost
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G

@@ -9,6 +9,7 @@ import pytest
 
 from genjax import data as gdata
 from genjax.gan import losses, metrics
+from genjax.gan.method import Networks
 from genjax.gan.modules import MLPDiscriminator, MLPGenerator
 from genjax.train import parallel, trainer
 from tests.conftest import REPO, embedded_smoke, load_config
@@ -86,6 +87,36 @@ def test_r1_with_a_stride_adds_the_penalty_of_every_strided_real_example():
     validate(config, info)
   config.model.r1_weight = 0.0   # no R1: the stride is not used, and not checked
   validate(config, info)
+
+
+def test_lazy_r1_adds_k_times_the_penalty_on_every_kth_step_and_nothing_between():
+  """model.r1_every = k (lazy regularisation, Karras et al. 2020): the D step at a step
+  divisible by k adds k gamma/2 E||grad D(x)||^2 (value and gradient), the others none; the
+  step count decides, through d_update."""
+  from genjax.gan.method import build_parts
+  config = load_config("gan_toy2d")
+  config.model.r1_weight, config.model.r1_every = 3.0, 4
+  info = trainer.validate(config, 1)
+  gan = build_parts(config, info)
+  batches = gdata.Batches(gdata.load(config.data)["train"], 16, 0)
+  c = parallel.Compiled(gan.method, gdata.make_preprocess(config.data, info),
+                        parallel.make_mesh(jax.devices()[:1]), batches(0), batches.steps_per_epoch)
+  state = jax.device_get(c.init(jax.random.PRNGKey(0), batches(0)))
+  real, key = jnp.asarray(batches(0)["x"]), jax.random.PRNGKey(1)
+  nets = Networks(config, info)
+  one_device = lambda f: jax.vmap(f, axis_name="data")(real[None])
+  loss = lambda now: one_device(lambda r: nets.d_loss(state.d_params, state.d_stats, state.g_params, r, None, key, now)[0])[0]
+  critic = lambda x: nets.disc.apply({"params": state.d_params}, x)
+  by_hand = np.mean([np.sum(np.square(jax.grad(lambda x: critic(x[None])[0])(real[i]))) for i in range(16)])
+  np.testing.assert_allclose(loss(True) - loss(False), 4 * 1.5 * by_hand, rtol=1e-4)
+  grad = lambda now: jax.grad(lambda p: one_device(lambda r: nets.d_loss(p, state.d_stats, state.g_params, r, None, key, now)[0])[0])(state.d_params)
+  penalty_grad = jax.grad(lambda p: 0.5 * 3.0 * 4 * one_device(lambda r: jax.vmap(
+      lambda x: jnp.sum(jnp.square(jax.grad(lambda y: nets.disc.apply({"params": p}, y[None])[0])(x))))(r).mean())[0])(state.d_params)
+  for a, b, pg in zip(jax.tree.leaves(grad(True)), jax.tree.leaves(grad(False)), jax.tree.leaves(penalty_grad)):
+    np.testing.assert_allclose(a - b, pg, rtol=1e-3, atol=1e-5)
+  d_loss_at = lambda step: float(one_device(lambda r: gan.d_update(state.replace(step=jnp.int32(step)), r, key)[1])[0])
+  np.testing.assert_allclose([d_loss_at(t) for t in (0, 1, 3, 4, 8)],
+                             [loss(True), loss(False), loss(False), loss(True), loss(True)], rtol=1e-5)
 
 
 def test_the_seeds_networks():
@@ -185,6 +216,7 @@ def test_smoke_config_trains(name, tmp_path):
     ("d_dense", (0,), "a tuple of positive integers"),
     ("r1_weight", -1.0, "a non-negative weight"),
     ("r1_stride", 0, "a positive integer"),
+    ("r1_every", 0, "a positive integer"),
     ("truncation", -0.5, "0 .no truncation. or a positive bound on .z."),
 ])
 def test_bad_gan_fields_are_named_before_anything_is_built(field, value, match):
