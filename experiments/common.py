@@ -31,6 +31,11 @@ flags.DEFINE_integer("distributed_timeout", 300, "Seconds to wait for every proc
                      lower_bound=1)
 
 
+TRUNCATION_HELP = ("GANs: draw the samples' latents from N(0, 1) truncated to [-t, t] per "
+                   "coordinate (the truncation trick: precision up, recall down); 0: the config's "
+                   "model.truncation (by default none).")
+
+
 def initialize_distributed(f=flags.FLAGS):
   """Joins jax.distributed as the flags ask (before any JAX computation); nothing otherwise.
   On CPUs the collectives between processes go through gloo."""

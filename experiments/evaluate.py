@@ -26,9 +26,7 @@ flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.n
                     "experiments/reference/convert_inception.py) for the standard FID as well.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw of the evaluation (importance samples, "
                      "ELBO noise, samples).")
-flags.DEFINE_float("truncation", 0.0, "GANs: draw the samples' latents from N(0, 1) truncated "
-                   "to [-t, t] per coordinate (the truncation trick: precision up, recall down); "
-                   "0: the config's model.truncation (by default none).")
+flags.DEFINE_float("truncation", 0.0, common.TRUNCATION_HELP)
 flags.mark_flags_as_required(["workdir"])
 
 

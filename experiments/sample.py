@@ -13,9 +13,7 @@ flags.DEFINE_string("workdir", None, "A directory written by experiments.train."
 flags.DEFINE_integer("num", 64, "How many samples.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Sampling seed.", lower_bound=0)
 flags.DEFINE_string("out", "", "Output prefix (default <workdir>/samples/sample_step<step>_seed<seed>).")
-flags.DEFINE_float("truncation", 0.0, "GANs: draw the samples' latents from N(0, 1) truncated "
-                   "to [-t, t] per coordinate (the truncation trick: precision up, recall down); "
-                   "0: the config's model.truncation (by default none).")
+flags.DEFINE_float("truncation", 0.0, common.TRUNCATION_HELP)
 flags.mark_flags_as_required(["workdir"])
 
 

@@ -477,17 +477,19 @@ def threads() -> int:
 def time_sampling(config, n: int = 64, seed: int = 0) -> Dict[str, object]:
   """Seconds to draw n images with the naive sampler (the whole network once per pixel,
   each pass one jitted call) and with the model's cached fast sampler, from one key and
-  randomly initialised parameters; and whether the two drew the same images."""
+  randomly initialised parameters (a class-conditional model draws classes 0, 1, ... in
+  turn); and whether the two drew the same images."""
   from genjax.autoregressive import Model, sampling
   from genjax.autoregressive.method import sampler
   info = gdata.info(config.data.name)
   model = Model(config, info)
   x = jnp.zeros((1,) + tuple(info.shape), jnp.float32)
-  params = model.net.init(jax.random.PRNGKey(seed), x)["params"]
+  labels = jnp.arange(n) % info.num_classes if config.model.get("conditional") else None   # classes in turn
+  params = model.net.init(jax.random.PRNGKey(seed), x, None if labels is None else labels[:1])["params"]
   key = jax.random.PRNGKey(seed + 1)
-  fast = jax.jit(functools.partial(sampler(model, fast=True), n=n, labels=None))
+  fast = jax.jit(functools.partial(sampler(model, fast=True), n=n, labels=labels))
   step = jax.jit(lambda params, x, levels, p, key: sampling.naive_step(
-      lambda z: model.apply(params, z), model.head, x, levels, p, key))
+      lambda z: model.apply(params, z, labels), model.head, x, levels, p, key))
 
   def naive(params, key):
     x = jnp.zeros((n,) + tuple(info.shape), jnp.float32)

@@ -127,22 +127,25 @@ class Model:
     return jax.nn.logsumexp(per_mask, 0) - math.log(masks)
 
 
-FAST_SAMPLERS = ("pixelcnn", "gated_pixelcnn", "pixelrnn_row", "pixelrnn_diagonal", "nade")   # archs with a cached sampler
+# The cached samplers, by arch: (params, net, head, shape, rng, n, labels) -> levels.
+FAST = {
+    "pixelcnn": lambda p, net, head, shape, rng, n, labels:
+        sampling.fast_pixelcnn_sample(p, net, head, shape, rng, n),
+    "gated_pixelcnn": sampling.fast_gated_sample,
+    "pixelrnn_row": lambda p, net, head, shape, rng, n, labels:
+        sampling.fast_row_lstm_sample(p, net, head, shape, rng, n),
+    "pixelrnn_diagonal": lambda p, net, head, shape, rng, n, labels:
+        sampling.fast_diagonal_sample(p, net, head, shape, rng, n),
+    "nade": lambda p, net, head, shape, rng, n, labels: sampling.nade_sample(p, head, shape, rng, n),
+}
+FAST_SAMPLERS = tuple(FAST)
 
 
 def sampler(model: Model, fast: bool):
   """sample_levels(params, rng, n, labels) -> (n, H, W, C) int32, in the model's order."""
   arch, net, head, shape = model.config.model.arch, model.net, model.head, model.shape
-  if fast and arch == "pixelcnn":
-    return lambda params, rng, n, labels: sampling.fast_pixelcnn_sample(params, net, head, shape, rng, n)
-  if fast and arch == "gated_pixelcnn":
-    return lambda params, rng, n, labels: sampling.fast_gated_sample(params, net, head, shape, rng, n, labels)
-  if fast and arch == "pixelrnn_row":
-    return lambda params, rng, n, labels: sampling.fast_row_lstm_sample(params, net, head, shape, rng, n)
-  if fast and arch == "pixelrnn_diagonal":
-    return lambda params, rng, n, labels: sampling.fast_diagonal_sample(params, net, head, shape, rng, n)
-  if fast and arch == "nade":
-    return lambda params, rng, n, labels: sampling.nade_sample(params, head, shape, rng, n)
+  if fast and arch in FAST:
+    return lambda params, rng, n, labels: FAST[arch](params, net, head, shape, rng, n, labels)
   if arch == "made":
     return lambda params, rng, n, labels: made_sample(model, params, rng, n)
   return lambda params, rng, n, labels: sampling.naive_sample(

@@ -28,6 +28,10 @@ def patch(cache, r, s, rows, cols):
   return jax.lax.dynamic_slice(cache, (0, r, s, 0), (cache.shape[0], rows, cols, cache.shape[3]))
 
 
+def at(cache, r, s):
+  return patch(cache, r, s, 1, 1)[:, 0, 0]
+
+
 def put(cache, value, r, s):
   return jax.lax.dynamic_update_slice(cache, value[:, None, None], (0, r, s, 0))
 
@@ -184,7 +188,7 @@ def fast_row_lstm_sample(params, net, head, shape, rng, n):
       inputs[i] = put(inputs[i], act, 0, s + c)
       above = patch(hs[i], r, s, 1, 3).reshape(n, 3 * f)              # h at (r-1, s-1..s+1)
       gates = conv_at(inputs[i], 0, s, q["i2s"], 0.0) + above @ q["s2s"] + q["bias"]
-      h_rs, c_rs = lstm_cell(gates, patch(cs[i], r, s + 1, 1, 1)[:, 0, 0])
+      h_rs, c_rs = lstm_cell(gates, at(cs[i], r, s + 1))
       hs[i], cs[i] = put(hs[i], h_rs, r + 1, s + 1), put(cs[i], c_rs, r + 1, s + 1)
       act = act + dense(q["residual"], h_rs)
     value = head.sample(output_layers(params, act), jax.random.fold_in(rng, p))
@@ -199,10 +203,6 @@ def diagonal_cell(q, x, h_above, h_beside, c_beside):
   """One diagonal LSTM state (modules.DiagonalLSTM) from its input x and its two neighbours."""
   gates = dense(q["i2s"], x) + jnp.concatenate([h_above, h_beside], -1) @ q["s2s"]
   return lstm_cell(gates, c_beside)
-
-
-def at(cache, r, s):
-  return patch(cache, r, s, 1, 1)[:, 0, 0]
 
 
 def fast_diagonal_sample(params, net, head, shape, rng, n):

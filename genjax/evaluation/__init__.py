@@ -10,22 +10,11 @@ from genjax import data as gdata
 from genjax.errors import InputError
 from genjax.evaluation import evaluators
 from genjax.train import images
-from genjax.train.restore import restore
+from genjax.train.restore import check_truncation, restore
 from genjax.train.trainer import load_config
 from genjax.train.workdir import atomic_write_npy, check_creatable
 
 __all__ = ["evaluate", "evaluators", "restore", "to_uint8", "write_samples"]
-
-
-def check_truncation(workdir: str, truncation: float):
-  """--truncation: 0 (the config's) or a positive bound, for a run whose samples have latents
-  to truncate (a GAN's)."""
-  if truncation < 0:
-    raise InputError(f"--truncation={truncation} is invalid: expected 0 (the config's) or a positive bound on |z|")
-  config = load_config(workdir)
-  if truncation and "truncation" not in config.model:
-    raise InputError(f"--truncation={truncation} is invalid for --workdir={workdir}: its model is "
-                     f"'{config.model.name}', expected a GAN (whose samples' latents can be truncated)")
 
 
 def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num_samples: int,

@@ -65,7 +65,7 @@ def validate(config, info):
     raise ConfigError("model.r1_stride", m.r1_stride, f"a divisor of batch_size={config.batch_size}")
   if not 0.0 <= m.ema_decay < 1.0:
     raise ConfigError("model.ema_decay", m.ema_decay, "a decay in [0, 1)")
-  if not (isinstance(m.truncation, (int, float)) and m.truncation >= 0):
+  if isinstance(m.truncation, bool) or not (isinstance(m.truncation, (int, float)) and m.truncation >= 0):
     raise ConfigError("model.truncation", m.truncation, "0 (no truncation) or a positive bound on |z|")
   for field in ("gp_weight", "r1_weight"):
     if not (isinstance(m[field], (int, float)) and m[field] >= 0):
@@ -118,13 +118,13 @@ class Networks:
     return jax.random.normal(rng, (n, self.model.latents))
 
   def sampling_noise(self, rng, n):
-    """The latents of samples: N(0, I), or with `truncation` psi > 0 each coordinate drawn
-    from N(0, 1) truncated to [-psi, psi] (the truncation trick, Brock et al. 2019), which
+    """The latents of samples: N(0, I), or with a `truncation` threshold t > 0 each coordinate
+    drawn from N(0, 1) truncated to [-t, t] (the truncation trick, Brock et al. 2019), which
     trades recall for precision. Training always draws N(0, I)."""
-    psi = self.model.truncation
-    if not psi:
+    threshold = self.model.truncation
+    if not threshold:
       return self.noise(rng, n)
-    return jax.random.truncated_normal(rng, -psi, psi, (n, self.model.latents))
+    return jax.random.truncated_normal(rng, -threshold, threshold, (n, self.model.latents))
 
   def labels_of(self, batch):
     return batch["label"] if self.classes else None
@@ -280,7 +280,7 @@ def defaults(c):
   c.model.r1_stride = 1          # R1 on every r1_stride-th real example: an unbiased estimate at 1/r1_stride of its cost
   c.model.d_steps = 1            # discriminator updates per generator update
   c.model.ema_decay = 0.999      # samples come from the EMA of G
-  c.model.truncation = 0.0       # samples' z: N(0, I) truncated to [-psi, psi] (0: untruncated)
+  c.model.truncation = 0.0       # samples' z: N(0, I) truncated to [-t, t] (0: untruncated)
   # Sample quality in a genjax classifier's feature space (classifier FID, precision/recall,
   # classifier score), run by experiments.evaluate; `classifier` is a classifier workdir.
   c.evals.quality = evaluator("sample_quality", every=-1, classifier="", num=10_000,

@@ -9,6 +9,17 @@ from genjax.train import logger
 from genjax.train.trainer import Run, load_config
 
 
+def check_truncation(workdir: str, truncation: float):
+  """A sampling truncation asked for: 0 (the config's) or a positive bound, for a run whose
+  samples have latents to truncate (a GAN's)."""
+  if truncation < 0:
+    raise InputError(f"--truncation={truncation} is invalid: expected 0 (the config's) or a positive bound on |z|")
+  config = load_config(workdir)
+  if truncation and "truncation" not in config.model:
+    raise InputError(f"--truncation={truncation} is invalid for --workdir={workdir}: its model is "
+                     f"'{config.model.name}', expected a GAN (whose samples' latents can be truncated)")
+
+
 def restore(workdir: str, k: int = 0, split: Optional[str] = None,
             truncation: float = 0.0) -> Tuple[Run, int, object]:
   """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
@@ -16,6 +27,7 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None,
   'train+validation') is loaded beside the run's own splits; truncation > 0 sets a GAN's
   sampling truncation (config.model.truncation)."""
   logger.quiet_libraries()
+  check_truncation(workdir, truncation)
   config = load_config(workdir)
   previous = None
   if config.get("stage", 0) > 1:   # a later stage of a staged run: built from the one before
@@ -24,7 +36,7 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None,
   if k and "eval_k" in config.model:
     config.model.eval_k = k
     config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
-  if truncation and "truncation" in config.model:
+  if truncation:
     config.model.truncation = truncation
   run = Run(config, workdir, previous=previous)
   if split and split not in run.splits:   # a joined split, e.g. 'train+validation'
