@@ -88,8 +88,7 @@ def write_samples(workdir: str, n: int, seed: int, out: str = "", truncation: fl
     raise InputError(f"--seed={seed} is invalid: expected a non-negative integer")
   if out:
     check_output(out)
-  check_truncation(workdir, truncation)
-  run, step, state = restore(workdir, truncation=truncation)
+  run, step, state = restore(workdir, truncation=truncation)     # checks the truncation first
   if run.method.sample is None:
     raise InputError(f"--workdir={workdir} holds a {run.config.model.name}, which does not generate samples")
   out = out or os.path.join(workdir, "samples", f"sample_step{step}_seed{seed}")
