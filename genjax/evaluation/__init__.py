@@ -32,8 +32,8 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
   if inception_weights and not os.path.isfile(inception_weights):
     raise InputError(f"--inception_weights={inception_weights} does not exist: expected the .npz "
                      f"written by experiments/reference/convert_inception.py")
-  check_truncation(workdir, truncation)
   config = load_config(workdir)
+  check_truncation(config, workdir, truncation)
   splits = gdata.split_names(config.data.name, config.data)
   if split and any(part not in splits for part in split.split("+")):
     raise InputError(f"--split={split} is not a split of {config.data.name}: expected one of "

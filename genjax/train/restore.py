@@ -9,12 +9,11 @@ from genjax.train import logger
 from genjax.train.trainer import Run, load_config
 
 
-def check_truncation(workdir: str, truncation: float):
-  """A sampling truncation asked for: 0 (the config's) or a positive bound, for a run whose
-  samples have latents to truncate (a GAN's)."""
+def check_truncation(config, workdir: str, truncation: float):
+  """A sampling truncation asked for: 0 (the config's) or a positive bound, for a run (its
+  loaded config) whose samples have latents to truncate (a GAN's)."""
   if truncation < 0:
     raise InputError(f"--truncation={truncation} is invalid: expected 0 (the config's) or a positive bound on |z|")
-  config = load_config(workdir)
   if truncation and "truncation" not in config.model:
     raise InputError(f"--truncation={truncation} is invalid for --workdir={workdir}: its model is "
                      f"'{config.model.name}', expected a GAN (whose samples' latents can be truncated)")
@@ -27,8 +26,8 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None,
   'train+validation') is loaded beside the run's own splits; truncation > 0 sets a GAN's
   sampling truncation (config.model.truncation)."""
   logger.quiet_libraries()
-  check_truncation(workdir, truncation)
   config = load_config(workdir)
+  check_truncation(config, workdir, truncation)
   previous = None
   if config.get("stage", 0) > 1:   # a later stage of a staged run: built from the one before
     sibling = os.path.join(os.path.dirname(os.path.abspath(workdir)), f"stage{config.stage - 1}")
