@@ -32,8 +32,8 @@ flags.DEFINE_integer("distributed_timeout", 300, "Seconds to wait for every proc
 
 
 TRUNCATION_HELP = ("GANs: draw the samples' latents from N(0, 1) truncated to [-t, t] per "
-                   "coordinate (the truncation trick: precision up, recall down); 0: the config's "
-                   "model.truncation (by default none).")
+                   "coordinate (the truncation trick: precision up, recall down); 0: untruncated; "
+                   "unset: the config's model.truncation.")
 
 
 def initialize_distributed(f=flags.FLAGS):

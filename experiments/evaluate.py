@@ -2,7 +2,7 @@
 its config (config.evals), and prints one JSON object.
 
 python -m experiments.evaluate --workdir=DIR [--split=test] [--k=5000] [--replicates=2]
-                               [--seed=0] [--classifier=DIR] [--truncation=0]
+                               [--seed=0] [--classifier=DIR] [--truncation=T]
 """
 import json
 
@@ -26,7 +26,7 @@ flags.DEFINE_string("inception_weights", "", "Optional: Inception-v3 weights (.n
                     "experiments/reference/convert_inception.py) for the standard FID as well.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw of the evaluation (importance samples, "
                      "ELBO noise, samples).")
-flags.DEFINE_float("truncation", 0.0, common.TRUNCATION_HELP)
+flags.DEFINE_float("truncation", None, common.TRUNCATION_HELP)
 flags.mark_flags_as_required(["workdir"])
 
 

@@ -2,7 +2,7 @@
 the family's own pictures (reconstructions, latent interpolations, ...) as PNGs.
 
 python -m experiments.sample --workdir=DIR [--num=64] [--seed=0] [--out=DIR/samples/final]
-                             [--truncation=0]
+                             [--truncation=T]
 """
 from absl import flags
 
@@ -13,7 +13,7 @@ flags.DEFINE_string("workdir", None, "A directory written by experiments.train."
 flags.DEFINE_integer("num", 64, "How many samples.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Sampling seed.", lower_bound=0)
 flags.DEFINE_string("out", "", "Output prefix (default <workdir>/samples/sample_step<step>_seed<seed>).")
-flags.DEFINE_float("truncation", 0.0, common.TRUNCATION_HELP)
+flags.DEFINE_float("truncation", None, common.TRUNCATION_HELP)
 flags.mark_flags_as_required(["workdir"])
 
 

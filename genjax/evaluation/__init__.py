@@ -18,7 +18,7 @@ __all__ = ["evaluate", "evaluators", "restore", "to_uint8", "write_samples"]
 
 
 def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num_samples: int,
-                inception_weights: str, seed: int, truncation: float = 0.0):
+                inception_weights: str, seed: int, truncation: Optional[float] = None):
   """evaluate's flags, checked before any work."""
   if k < 0:
     raise InputError(f"--k={k} is invalid: expected a positive number of importance samples (0: the config's)")
@@ -42,12 +42,12 @@ def check_flags(workdir: str, split: Optional[str], k: int, classifier: str, num
 
 def evaluate(workdir: str, split: Optional[str] = None, k: int = 0, classifier: str = "",
              num_samples: int = 0, inception_weights: str = "", seed: int = 0,
-             replicates: int = 0, truncation: float = 0.0) -> Dict[str, object]:
+             replicates: int = 0, truncation: Optional[float] = None) -> Dict[str, object]:
   """Every evaluator of the run's config (`config.evals`, those only run here included) on
   `split` (default 'test'), once, on the newest good checkpoint. `classifier` (a classifier
   workdir) scores sample quality in its feature space; `seed` picks every random draw;
   `replicates` > 0 repeats each evaluator that many times for its Monte-Carlo error;
-  `truncation` > 0 overrides a GAN's model.truncation."""
+  `truncation` (0: none) overrides a GAN's model.truncation."""
   check_flags(workdir, split, k, classifier, num_samples, inception_weights, seed, truncation)
   split = split or "test"
   run, step, state = restore(workdir, k, split, truncation)
@@ -77,11 +77,12 @@ def check_output(prefix: str):
       raise InputError(f"--out={prefix} is invalid: {prefix + ext} is a directory, expected a file path")
 
 
-def write_samples(workdir: str, n: int, seed: int, out: str = "", truncation: float = 0.0) -> Tuple[str, ...]:
+def write_samples(workdir: str, n: int, seed: int, out: str = "",
+                  truncation: Optional[float] = None) -> Tuple[str, ...]:
   """Writes <out>.png and <out>.npy of n samples, and <out>_<name>.png for each of the
   method's own pictures (reconstructions, interpolations, ...; for 2-D data with an exact
   density, <out>_density.png: the model's density beside the data's). Returns the paths.
-  `truncation` > 0 overrides a GAN's model.truncation."""
+  `truncation` (0: none) overrides a GAN's model.truncation."""
   if n <= 0:
     raise InputError(f"--num={n} is invalid: expected a positive number of samples")
   if seed < 0:

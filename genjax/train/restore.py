@@ -9,22 +9,24 @@ from genjax.train import logger
 from genjax.train.trainer import Run, load_config
 
 
-def check_truncation(config, workdir: str, truncation: float):
-  """A sampling truncation asked for: 0 (the config's) or a positive bound, for a run (its
-  loaded config) whose samples have latents to truncate (a GAN's)."""
+def check_truncation(config, workdir: str, truncation: Optional[float]):
+  """A sampling truncation asked for: None (the config's), 0 (none) or a positive bound, for a
+  run (its loaded config) whose samples have latents to truncate (a GAN's)."""
+  if truncation is None:
+    return
   if truncation < 0:
-    raise InputError(f"--truncation={truncation} is invalid: expected 0 (the config's) or a positive bound on |z|")
-  if truncation and "truncation" not in config.model:
+    raise InputError(f"--truncation={truncation} is invalid: expected 0 (untruncated) or a positive bound on |z|")
+  if "truncation" not in config.model:
     raise InputError(f"--truncation={truncation} is invalid for --workdir={workdir}: its model is "
                      f"'{config.model.name}', expected a GAN (whose samples' latents can be truncated)")
 
 
 def restore(workdir: str, k: int = 0, split: Optional[str] = None,
-            truncation: float = 0.0) -> Tuple[Run, int, object]:
+            truncation: Optional[float] = None) -> Tuple[Run, int, object]:
   """(run, step, state) for the newest good checkpoint of `workdir`. k > 0 sets the number of
   importance samples of likelihood-based families (config.model.eval_k); `split` (e.g.
-  'train+validation') is loaded beside the run's own splits; truncation > 0 sets a GAN's
-  sampling truncation (config.model.truncation)."""
+  'train+validation') is loaded beside the run's own splits; a truncation (0: none) replaces a
+  GAN's sampling truncation (config.model.truncation)."""
   logger.quiet_libraries()
   config = load_config(workdir)
   check_truncation(config, workdir, truncation)
@@ -35,7 +37,7 @@ def restore(workdir: str, k: int = 0, split: Optional[str] = None,
   if k and "eval_k" in config.model:
     config.model.eval_k = k
     config.model.eval_chunk = math.gcd(k, config.model.eval_chunk)   # chunks must divide k
-  if truncation:
+  if truncation is not None:
     config.model.truncation = truncation
   run = Run(config, workdir, previous=previous)
   if split and split not in run.splits:   # a joined split, e.g. 'train+validation'

@@ -194,7 +194,7 @@ ROWS = [
                                             "--inception_weights=missing.npz"), None, 2,
      "--inception_weights=missing.npz does not exist"),
     ("evaluate-negative-truncation", ("experiments.evaluate", "--workdir=run", "--truncation=-0.5"), None, 2,
-     "--truncation=-0.5 is invalid: expected 0"),
+     "--truncation=-0.5 is invalid: expected 0 (untruncated)"),
     ("evaluate-truncation-of-an-autoencoder", ("experiments.evaluate", "--workdir=run", "--truncation=0.5"), None, 2,
      "--truncation=0.5 is invalid for --workdir=run: its model is 'autoencoder', expected a GAN"),
     ("sample-truncation-of-an-autoencoder", ("experiments.sample", "--workdir=run", "--truncation=1"), None, 2,

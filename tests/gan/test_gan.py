@@ -175,9 +175,13 @@ def test_truncation_bounds_the_latents_of_samples_only():
   a uniform 0.25 and 0.2887); t = 0 draws the same N(0, I) as training. A tiny t draws every
   sample from z ~ 0, so all samples are one image."""
   from genjax.gan.method import protocol
-  config, info = load_config("dcgan_mnist", "smoke"), gdata.INFOS["mnist"]
+  def untruncated():
+    c = load_config("dcgan_mnist", "smoke")
+    c.model.truncation = 0.0
+    return c
+  config, info = untruncated(), gdata.INFOS["mnist"]
   key = jax.random.PRNGKey(0)
-  plain = Networks(load_config("dcgan_mnist", "smoke"), info)    # its own config: Networks keeps it
+  plain = Networks(untruncated(), info)    # its own config: Networks keeps it
   z = np.asarray(plain.sampling_noise(key, 500))
   np.testing.assert_array_equal(z, plain.noise(key, 500))
   assert np.abs(z).max() > 2.0 and "truncated" not in protocol(config)["latents_drawn_from"]
@@ -194,6 +198,18 @@ def test_truncation_bounds_the_latents_of_samples_only():
   np.testing.assert_allclose(samples, np.broadcast_to(samples[:1], samples.shape), atol=1e-5)
   untruncated = np.asarray(plain.sample(g_params, jax.random.PRNGKey(1), labels))
   assert np.ptp(untruncated, axis=0).max() > 0.5
+
+
+def test_an_unset_truncation_flag_keeps_the_configs_and_zero_turns_it_off(tmp_path):
+  """dcgan_mnist samples with latents truncated to [-2.5, 2.5]: restoring it for evaluation
+  or sampling keeps that unless asked, and truncation=0 draws untruncated N(0, I)."""
+  from genjax.gan.method import protocol
+  from genjax.train.restore import restore
+  trainer.train(embedded_smoke("dcgan_mnist"), str(tmp_path))
+  drawn = {t: protocol(restore(str(tmp_path), truncation=t)[0].config)["latents_drawn_from"]
+           for t in (None, 0.0, 1.5)}
+  assert drawn == {None: "N(0, I) truncated to [-2.5, 2.5] per coordinate", 0.0: "N(0, I)",
+                   1.5: "N(0, I) truncated to [-1.5, 1.5] per coordinate"}
 
 
 def test_truncation_leaves_the_training_step_alone():
