@@ -199,6 +199,8 @@ ROWS = [
      "--truncation=0.5 is invalid for --workdir=run: its model is 'autoencoder', expected a GAN"),
     ("sample-truncation-of-an-autoencoder", ("experiments.sample", "--workdir=run", "--truncation=1"), None, 2,
      "--truncation=1.0 is invalid for --workdir=run: its model is 'autoencoder'"),
+    ("evaluate-zero-truncation-of-an-autoencoder", ("experiments.evaluate", "--workdir=run", "--truncation=0"), None, 2,
+     "--truncation=0.0 is invalid for --workdir=run: its model is 'autoencoder', expected a GAN"),
     ("evaluate-empty-config-json", ("experiments.evaluate", "--workdir=run"), empty_config, 2,
      "run/config.json is unreadable"),
     # sample

@@ -200,16 +200,22 @@ def test_truncation_bounds_the_latents_of_samples_only():
   assert np.ptp(untruncated, axis=0).max() > 0.5
 
 
-def test_an_unset_truncation_flag_keeps_the_configs_and_zero_turns_it_off(tmp_path):
+def test_restore_keeps_the_configs_truncation_unless_asked_and_zero_turns_it_off(tmp_path):
   """dcgan_mnist samples with latents truncated to [-2.5, 2.5]: restoring it for evaluation
-  or sampling keeps that unless asked, and truncation=0 draws untruncated N(0, I)."""
-  from genjax.gan.method import protocol
+  or sampling (truncation unset) keeps that, truncation=0 draws untruncated N(0, I), and the
+  samples drawn follow: unset equals an explicit 2.5, and 0 differs from both."""
   from genjax.train.restore import restore
   trainer.train(embedded_smoke("dcgan_mnist"), str(tmp_path))
-  drawn = {t: protocol(restore(str(tmp_path), truncation=t)[0].config)["latents_drawn_from"]
-           for t in (None, 0.0, 1.5)}
-  assert drawn == {None: "N(0, I) truncated to [-2.5, 2.5] per coordinate", 0.0: "N(0, I)",
+  drawn, samples = {}, {}
+  for t in (None, 2.5, 0.0, 1.5):
+    run, _, state = restore(str(tmp_path), truncation=t)
+    drawn[t] = run.method.protocol["latents_drawn_from"]
+    samples[t] = np.asarray(run.samples(state, 64, 0))
+  assert drawn == {None: "N(0, I) truncated to [-2.5, 2.5] per coordinate",
+                   2.5: "N(0, I) truncated to [-2.5, 2.5] per coordinate", 0.0: "N(0, I)",
                    1.5: "N(0, I) truncated to [-1.5, 1.5] per coordinate"}
+  np.testing.assert_array_equal(samples[None], samples[2.5])
+  assert not np.allclose(samples[0.0], samples[2.5], atol=1e-4)
 
 
 def test_truncation_leaves_the_training_step_alone():
