@@ -17,7 +17,7 @@ The quarter-width run's samples with their latents truncated (validation): to [-
 untruncated test split had been scored (3.50 / 0.791 / 0.837); +-2.5, the milder, was kept:
 test 3.86 / 0.803 / 0.829. A second seed (--config.seed=1, 28.2 CPU-min): test 2.43 / 0.808 /
 0.822, untruncated 2.13 / 0.796 / 0.843. The full-width network is `dcgan`'s
-default (dcgan_fashion_mnist, cgan_mnist): on an accelerator, set
+default (dcgan_fashion_mnist): on an accelerator, set
 --config.model.g_hidden='(128,64)' --config.model.d_hidden='(64,128)'
 --config.model.g_dense='(1024,)' --config.model.d_dense='(1024,)', and choose
 --config.num_steps and --config.model.truncation (0: none).

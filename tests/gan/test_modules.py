@@ -116,7 +116,7 @@ def test_conditional_dcgan_with_batchnorm_and_spectral_norm_on_eight_devices_equ
   config = load_config("cgan_mnist")
   config.data.name = "mnist_like"
   config.model.g_hidden, config.model.d_hidden = (8, 4), (4, 8)
-  config.model.loss = "wgan-gp"
+  config.model.loss, config.model.spectral_norm = "wgan-gp", True
   config.model.g_dense, config.model.d_dense = (16,), (16,)
   config.model.r1_weight, config.model.r1_stride = 1.0, 2     # row 0 of each device's 2
   # SGD, not Adam: Adam scales a gradient that is 0 up to float round-off (here D's FC bias,
