@@ -13,8 +13,11 @@ the max(ratios) * n samples alone (the classification accuracy score, CAS: the G
 quality for training). All are scored on the full test split.
 
 Every stage is a normal trainer run in its own workdir, so an interrupted study resumes
-where it stopped.
+where it stopped. A finished stage is skipped while its config is unchanged; a classifier
+whose config changed trains on and is scored again; a GAN whose config changed is refused
+(its samples are in the cell's classifiers).
 """
+import contextlib
 import io
 import json
 import os
@@ -22,10 +25,12 @@ from typing import Dict, List
 
 import numpy as np
 
-from genjax.errors import ConfigError
+from genjax.errors import ConfigError, InputError
 from genjax.train import logger, trainer
 from genjax.train.restore import restore
 from genjax.train.workdir import atomic_write, check_workdir
+
+DONE = "done.json"    # in a stage's workdir once it finished: the config it finished with
 
 
 def validate(config):
@@ -93,10 +98,23 @@ def write_npz(path, x, labels):
   atomic_write(path, buffer.getvalue())
 
 
-def train_stage(config, workdir: str) -> None:
-  """One stage's run; a signal that stopped it stops the study (the same command resumes)."""
+def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
+  """One stage's run; a signal that stopped it stops the study (the same command resumes).
+  A stage whose done.json holds this very config is skipped (False), not re-evaluated;
+  True: it trained (or resumed) now. A finished stage whose config changed trains on (the
+  trainer resumes it or says why not), unless `refuse_change` names what depends on it."""
+  marker, wanted = os.path.join(workdir, DONE), json.loads(config.to_json())
+  if os.path.exists(marker):
+    with open(marker) as f:
+      if json.load(f).get("config") == wanted:
+        return False
+    if refuse_change:
+      raise InputError(f"{workdir} finished with another config, and {refuse_change}: move "
+                       f"{os.path.dirname(workdir)} away to run it again with this config")
   if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
+  atomic_write(marker, json.dumps({"config": wanted}, indent=2).encode())
+  return True
 
 
 def cached(path: str, compute) -> Dict:
@@ -139,7 +157,8 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
   d = os.path.join(workdir, f"real{n}", f"seed{seed}")
   gan_dir = os.path.join(d, "gan")
   logger.log(f"{n} labels, seed {seed}: conditional GAN on the {n} labelled images")
-  train_stage(stage_config(config, "gan", n, seed), gan_dir)
+  train_stage(stage_config(config, "gan", n, seed), gan_dir,
+              refuse_change="its samples and the classifiers trained on them are kept beside it")
   row = {"real": n, "seed": seed, "gan": {}, "accuracy": {}}
   if config.quality_classifier:
     row["gan"] = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed))
@@ -159,7 +178,9 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
 
 def classifier_accuracy(stage, out: str) -> float:
   """A classifier stage trained in `out`, then its test accuracy, scored once and kept."""
-  train_stage(stage, out)
+  if train_stage(stage, out):     # a test accuracy kept from before is not this model's
+    with contextlib.suppress(FileNotFoundError):
+      os.remove(os.path.join(out, "test.json"))
   return cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]
 
 

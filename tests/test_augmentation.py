@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from genjax import augmentation
-from genjax.errors import ConfigError
+from genjax.errors import ConfigError, InputError
 from genjax.train.restore import restore
 from tests.conftest import load_config
 
@@ -47,8 +47,25 @@ def test_augmentation_study_runs_each_cell_on_its_subset_and_resumes(tmp_path):
   assert len(cas.batches.split) == 20                 # samples only
   gan = json.loads((d / "gan" / "config.json").read_text())["data"]
   assert gan["train_subset"] == 20 and gan["subset_seed"] == 1
-  assert augmentation.run(c, str(tmp_path)) == summary       # finished stages are not redone
+  touched = {p: p.stat().st_mtime_ns for p in d.rglob("*") if p.is_file()}
+  assert augmentation.run(c, str(tmp_path)) == summary       # finished stages are not redone,
+  assert {p: p.stat().st_mtime_ns for p in touched} == touched   # nor opened to re-evaluate
   assert (tmp_path / "results.json").exists() and (tmp_path / "accuracy.png").exists()
+
+
+def test_a_rerun_with_a_changed_classifier_trains_on_and_rescores_and_refuses_a_changed_gan(tmp_path):
+  c = tiny()
+  c.seeds, c.ratios = (0,), (1,)
+  augmentation.run(c, str(tmp_path))
+  c.classifier.num_steps += 2
+  row, = augmentation.run(c, str(tmp_path))["per_seed"]
+  out = tmp_path / "real20" / "seed0" / "classifier_ratio1"
+  run, step, state = restore(str(out))
+  assert step == c.classifier.num_steps                         # trained on, not skipped
+  assert row["accuracy"]["1"] == run.evaluate(state, "test")["accuracy"]   # scored again
+  c.gan.num_steps += 2
+  with pytest.raises(InputError, match="finished with another config"):
+    augmentation.run(c, str(tmp_path))
 
 
 def test_summary_averages_each_budget_and_ratio_over_seeds():
