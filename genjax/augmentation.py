@@ -23,11 +23,13 @@ import json
 import os
 from typing import Dict, List
 
+import jax
 import numpy as np
 
 from genjax.errors import ConfigError, InputError
 from genjax.train import logger, trainer
 from genjax.train.restore import restore
+from genjax.train import workdir as wd
 from genjax.train.workdir import atomic_write, check_workdir
 
 DONE = "done.json"    # in a stage's workdir once it finished: the config it finished with
@@ -103,18 +105,36 @@ def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
   A stage whose done.json holds this very config is skipped (False), not re-evaluated;
   True: it trained (or resumed) now. A finished stage whose config changed trains on (the
   trainer resumes it or says why not), unless `refuse_change` names what depends on it."""
-  marker, wanted = os.path.join(workdir, DONE), json.loads(config.to_json())
+  marker, wanted = os.path.join(workdir, DONE), stage_key(config)
   if os.path.exists(marker):
-    with open(marker) as f:
-      if json.load(f).get("config") == wanted:
-        return False
+    if read_done(marker) == wanted:
+      return False
     if refuse_change:
       raise InputError(f"{workdir} finished with another config, and {refuse_change}: move "
                        f"{os.path.dirname(workdir)} away to run it again with this config")
   if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
-  atomic_write(marker, json.dumps({"config": wanted}, indent=2).encode())
+  if jax.process_index() == 0:
+    atomic_write(marker, json.dumps({"config": wanted}, indent=2).encode())
   return True
+
+
+def stage_key(config) -> Dict:
+  """What decides a finished stage's model: its config with paths made absolute, less the
+  fields a run may change when it resumes (logging, checkpointing, evaluation, data
+  location), num_steps kept."""
+  flat = wd.flatten(wd.resolve_paths(config).to_dict())
+  kept = {k: v for k, v in flat.items() if k == "num_steps" or not wd.matches(k, wd.RESUMABLE_FIELDS)}
+  return json.loads(json.dumps(kept, sort_keys=True, default=str))
+
+
+def read_done(marker: str):
+  try:
+    with open(marker) as f:
+      return json.load(f)["config"]
+  except (OSError, ValueError, KeyError, TypeError) as e:
+    raise InputError(f"{marker} is unreadable ({type(e).__name__}): move it away to train "
+                     f"that stage again") from None
 
 
 def cached(path: str, compute) -> Dict:
@@ -178,7 +198,7 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
 
 def classifier_accuracy(stage, out: str) -> float:
   """A classifier stage trained in `out`, then its test accuracy, scored once and kept."""
-  if train_stage(stage, out):     # a test accuracy kept from before is not this model's
+  if train_stage(stage, out) and jax.process_index() == 0:   # a kept test accuracy is stale
     with contextlib.suppress(FileNotFoundError):
       os.remove(os.path.join(out, "test.json"))
   return cached(os.path.join(out, "test.json"), lambda: test_accuracy(out))["accuracy"]

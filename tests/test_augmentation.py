@@ -57,9 +57,12 @@ def test_a_rerun_with_a_changed_classifier_trains_on_and_rescores_and_refuses_a_
   c = tiny()
   c.seeds, c.ratios = (0,), (1,)
   augmentation.run(c, str(tmp_path))
+  out = tmp_path / "real20" / "seed0" / "classifier_ratio1"
+  (out / "test.json").write_text('{"accuracy": -1.0}')       # what a stale score would return
+  c.gan.log_every = c.classifier.log_every = 1                 # resumable fields: no change
+  assert augmentation.run(c, str(tmp_path))["per_seed"][0]["accuracy"]["1"] == -1.0
   c.classifier.num_steps += 2
   row, = augmentation.run(c, str(tmp_path))["per_seed"]
-  out = tmp_path / "real20" / "seed0" / "classifier_ratio1"
   run, step, state = restore(str(out))
   assert step == c.classifier.num_steps                         # trained on, not skipped
   assert row["accuracy"]["1"] == run.evaluate(state, "test")["accuracy"]   # scored again
