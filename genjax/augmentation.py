@@ -33,6 +33,9 @@ from genjax.train import workdir as wd
 from genjax.train.workdir import atomic_write, check_workdir
 
 DONE = "done.json"    # in a stage's workdir once it finished: the config it finished with
+# What a finished stage may differ in and still be skipped: what a run may change when it
+# resumes (logging, checkpointing, evaluation, data location), num_steps excepted.
+MAY_CHANGE = tuple(f for f in wd.RESUMABLE_FIELDS if f != "num_steps")
 
 
 def validate(config):
@@ -105,33 +108,30 @@ def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
   A stage whose done.json holds this very config is skipped (False), not re-evaluated;
   True: it trained (or resumed) now. A finished stage whose config changed trains on (the
   trainer resumes it or says why not), unless `refuse_change` names what depends on it."""
-  marker, wanted = os.path.join(workdir, DONE), stage_key(config)
+  marker = os.path.join(workdir, DONE)
   if os.path.exists(marker):
-    if read_done(marker) == wanted:
+    changed, _, _ = wd.changed_fields(read_done(marker), config, MAY_CHANGE)
+    if not changed:
       return False
     if refuse_change:
-      raise InputError(f"{workdir} finished with another config, and {refuse_change}: move "
-                       f"{os.path.dirname(workdir)} away to run it again with this config")
+      raise InputError(f"{workdir} finished with another config (config.{changed[0]} differs), "
+                       f"and {refuse_change}: move {os.path.dirname(workdir)} away to run it "
+                       f"again with this config")
   if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
   if jax.process_index() == 0:
-    atomic_write(marker, json.dumps({"config": wanted}, indent=2).encode())
+    saved = json.loads(wd.resolve_paths(config).to_json_best_effort())
+    atomic_write(marker, json.dumps({"config": saved}, indent=2).encode())
   return True
-
-
-def stage_key(config) -> Dict:
-  """What decides a finished stage's model: its config with paths made absolute, less the
-  fields a run may change when it resumes (logging, checkpointing, evaluation, data
-  location), num_steps kept."""
-  flat = wd.flatten(wd.resolve_paths(config).to_dict())
-  kept = {k: v for k, v in flat.items() if k == "num_steps" or not wd.matches(k, wd.RESUMABLE_FIELDS)}
-  return json.loads(json.dumps(kept, sort_keys=True, default=str))
 
 
 def read_done(marker: str):
   try:
     with open(marker) as f:
-      return json.load(f)["config"]
+      saved = json.load(f)["config"]
+    if not isinstance(saved, dict):
+      raise TypeError
+    return saved
   except (OSError, ValueError, KeyError, TypeError) as e:
     raise InputError(f"{marker} is unreadable ({type(e).__name__}): move it away to train "
                      f"that stage again") from None
