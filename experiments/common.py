@@ -9,6 +9,10 @@ Several hosts: every binary joins JAX's multi-controller runtime (`jax.distribut
 asked, by `--coordinator_address/--num_processes/--process_id`, or `--distributed` alone on a
 cluster whose scheduler JAX detects (Slurm, Open MPI, Kubernetes, Cloud TPU). Each process
 then drives its own devices; on one machine nothing changes.
+
+Every binary first sets glibc's allocator up to reuse freed memory (`genjax/train/host.py`:
+XLA's CPU runtime frees and reallocates each step's buffers, which glibc otherwise returns to
+the kernel and faults in anew); `--reuse_freed_memory=false` keeps the C library's defaults.
 """
 import contextlib
 import sys
@@ -17,7 +21,7 @@ import jax
 from absl import app, flags
 
 from genjax.errors import InputError
-from genjax.train import Diverged, Stopped
+from genjax.train import Diverged, Stopped, host
 
 
 flags.DEFINE_string("coordinator_address", None, "Several hosts: host:port of process 0's "
@@ -29,6 +33,9 @@ flags.DEFINE_bool("distributed", False, "Several hosts: join jax.distributed wit
                   "the cluster's scheduler sets (Slurm, Open MPI, Kubernetes, Cloud TPU).")
 flags.DEFINE_integer("distributed_timeout", 300, "Seconds to wait for every process to join.",
                      lower_bound=1)
+flags.DEFINE_bool("reuse_freed_memory", True, "glibc: keep freed memory for the next step's "
+                  "buffers instead of returning it to the system (genjax/train/host.py); "
+                  "false: the C library's defaults.")
 
 
 TRUNCATION_HELP = ("GANs: draw the samples' latents from N(0, 1) truncated to [-t, t] per "
@@ -117,6 +124,8 @@ def main(fn, distributed: bool = True):
   joined as the flags ask (`distributed=False`: `fn` joins it itself, after its own checks)."""
   def wrapped(argv):
     with one_line_errors():
+      if flags.FLAGS.reuse_freed_memory:   # before JAX starts its threads
+        host.reuse_freed_memory()
       if distributed:
         initialize_distributed()
       return fn(argv)
