@@ -101,7 +101,8 @@ def _all(f):
   failed = 0
   for name, args in _entries(f):
     try:
-      r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}"],
+      r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}",
+                          f"--reuse_freed_memory={f.reuse_freed_memory}"],
                          capture_output=True, text=True, timeout=ENTRY_TIMEOUT_S)
       lines, err = r.stdout.strip().splitlines(), (r.stderr.strip().splitlines() or ["no output"])[-1]
       ok = r.returncode == 0 and lines
@@ -136,6 +137,8 @@ def _entries(f):
 def _print(out):
   out["threads"] = benchmark.threads()
   out["denormals_flushed"] = benchmark.denormals_flushed()
+  out["reuse_freed_memory"] = flags.FLAGS.reuse_freed_memory
+  out["peak_host_memory_bytes"] = benchmark.peak_host_memory()
   print(json.dumps(out), flush=True)
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import contextlib
 import sys
 
 import jax
-from absl import app, flags
+from absl import app, flags, logging
 
 from genjax.errors import InputError
 from genjax.train import Diverged, Stopped, host
@@ -124,8 +124,9 @@ def main(fn, distributed: bool = True):
   joined as the flags ask (`distributed=False`: `fn` joins it itself, after its own checks)."""
   def wrapped(argv):
     with one_line_errors():
-      if flags.FLAGS.reuse_freed_memory:   # before JAX starts its threads
-        host.reuse_freed_memory()
+      if flags.FLAGS.reuse_freed_memory and not host.reuse_freed_memory():   # before JAX's threads
+        logging.info("glibc's allocator was not set up to reuse freed memory (another C library, "
+                     "or glibc refused a setting): each step's buffers are faulted in anew")
       if distributed:
         initialize_distributed()
       return fn(argv)

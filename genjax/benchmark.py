@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import math
 import os
+import sys
 import time
 from typing import Dict, Optional, Tuple
 
@@ -472,6 +473,16 @@ def denormals_flushed() -> bool:
 
 def threads() -> int:
   return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def peak_host_memory() -> Optional[int]:
+  """The process's peak resident memory in bytes (compiling included), where the OS says."""
+  try:
+    import resource
+  except ImportError:   # not a Unix
+    return None
+  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+  return peak if sys.platform == "darwin" else peak * 1024   # bytes on macOS, KiB on Linux
 
 
 def time_sampling(config, n: int = 64, seed: int = 0) -> Dict[str, object]:
