@@ -32,7 +32,7 @@ from genjax.train.restore import restore
 from genjax.train import workdir as wd
 from genjax.train.workdir import atomic_write, check_workdir
 
-DONE = "done.json"    # in a stage's workdir once it finished: the config it finished with
+DONE = "done.json"    # in a stage's workdir once it finished with the config its config.json holds
 # What a finished stage may differ in and still be skipped: what a run may change when it
 # resumes (logging, checkpointing, evaluation, data location), num_steps excepted.
 MAY_CHANGE = tuple(f for f in wd.RESUMABLE_FIELDS if f != "num_steps")
@@ -105,36 +105,27 @@ def write_npz(path, x, labels):
 
 def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
   """One stage's run; a signal that stopped it stops the study (the same command resumes).
-  A stage whose done.json holds this very config is skipped (False), not re-evaluated;
-  True: it trained (or resumed) now. A finished stage whose config changed trains on (the
-  trainer resumes it or says why not), unless `refuse_change` names what depends on it."""
+  A finished stage (done.json) whose config.json, which the trainer wrote for the run that
+  finished, holds this very config is skipped (False), not re-evaluated; True: it trained (or
+  resumed) now. A finished stage whose config changed trains on (the trainer resumes it or
+  says why not), unfinished until it ends again, unless `refuse_change` names what depends
+  on it."""
   marker = os.path.join(workdir, DONE)
   if os.path.exists(marker):
-    changed, _, _ = wd.changed_fields(read_done(marker), config, MAY_CHANGE)
+    changed, _, _ = wd.changed_fields(wd.read_saved(workdir), config, MAY_CHANGE)
     if not changed:
       return False
     if refuse_change:
       raise InputError(f"{workdir} finished with another config (config.{changed[0]} differs), "
                        f"and {refuse_change}: move {os.path.dirname(workdir)} away to run it "
                        f"again with this config")
+    if jax.process_index() == 0:
+      os.remove(marker)   # else a stop while it trains on would leave it marked finished
   if trainer.train(config, workdir) is None:
     raise trainer.Stopped(f"stopped by a signal during {workdir}; rerun the same command to resume")
   if jax.process_index() == 0:
-    saved = json.loads(wd.resolve_paths(config).to_json_best_effort())
-    atomic_write(marker, json.dumps({"config": saved}, indent=2).encode())
+    atomic_write(marker, json.dumps({"step": config.num_steps}).encode())
   return True
-
-
-def read_done(marker: str):
-  try:
-    with open(marker) as f:
-      saved = json.load(f)["config"]
-    if not isinstance(saved, dict):
-      raise TypeError
-    return saved
-  except (OSError, ValueError, KeyError, TypeError) as e:
-    raise InputError(f"{marker} is unreadable ({type(e).__name__}): move it away to train "
-                     f"that stage again") from None
 
 
 def cached(path: str, compute) -> Dict:
