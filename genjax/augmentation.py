@@ -21,7 +21,7 @@ import contextlib
 import io
 import json
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import jax
 import numpy as np
@@ -36,6 +36,7 @@ DONE = "done.json"    # in a stage's workdir once it finished with the config it
 # What a finished stage may differ in and still be skipped: what a run may change when it
 # resumes (logging, checkpointing, evaluation, data location), num_steps excepted.
 MAY_CHANGE = tuple(f for f in wd.RESUMABLE_FIELDS if f != "num_steps")
+QUALITY = ("fid", "precision", "recall", "class_agreement")   # the GAN's numbers in each row
 
 
 def validate(config):
@@ -128,17 +129,34 @@ def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
   return True
 
 
-def cached(path: str, compute) -> Dict:
-  """compute()'s JSON result, stored at path the first time (a resumed study reuses it)."""
-  if not os.path.exists(path):
-    atomic_write(path, json.dumps(compute(), indent=2).encode())
-  with open(path) as f:
-    return json.load(f)
+def cached(path: str, compute, inputs: Optional[Dict] = None) -> Dict:
+  """compute()'s JSON result, stored at path with the `inputs` it was computed from (a dict of
+  JSON scalars): a resumed study reuses it while they are the same and computes it again when
+  they differ."""
+  stored = None
+  if os.path.exists(path):
+    with open(path) as f:
+      stored = json.load(f)
+  if stored is None or stored.get("inputs") != inputs:
+    result = compute()
+    atomic_write(path, json.dumps(result if inputs is None else {**result, "inputs": inputs},
+                                  indent=2).encode())
+    with open(path) as f:
+      stored = json.load(f)
+  return stored
 
 
 def test_accuracy(workdir: str) -> Dict:
   run, _, state = restore(workdir)
   return {"accuracy": run.evaluate(state, "test")["accuracy"]}
+
+
+def quality_inputs(config) -> Dict:
+  """What the GAN's quality numbers depend on besides the GAN: the classifier (its workdir and
+  the steps its config.json says it trained) and the number of samples."""
+  return {"classifier": os.path.abspath(config.quality_classifier),
+          "classifier_steps": wd.read_saved(config.quality_classifier).get("num_steps"),
+          "samples": config.quality_samples}
 
 
 def gan_quality(config, gan_dir: str, seed: int) -> Dict:
@@ -147,7 +165,7 @@ def gan_quality(config, gan_dir: str, seed: int) -> Dict:
   run, _, state = restore(gan_dir)
   q = evaluation.evaluators.sample_quality(run, state, config.quality_classifier,
                                            config.quality_samples, seed, "test")
-  return {k: q[k] for k in ("fid", "precision", "recall", "class_agreement")}
+  return {k: q[k] for k in QUALITY}
 
 
 def synthetic_file(config, d: str, gan_dir: str, n: int, seed: int, count: int) -> str:
@@ -172,7 +190,9 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
               refuse_change="its samples and the classifiers trained on them are kept beside it")
   row = {"real": n, "seed": seed, "gan": {}, "accuracy": {}}
   if config.quality_classifier:
-    row["gan"] = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed))
+    stored = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed),
+                    quality_inputs(config))
+    row["gan"] = {k: stored[k] for k in QUALITY}
   for r in config.ratios:
     count = int(r * n)
     synthetic = synthetic_file(config, d, gan_dir, n, seed, count) if count else ""

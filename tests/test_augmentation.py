@@ -110,3 +110,29 @@ def test_every_ratios_batch_is_checked_before_anything_trains():
   c.budgets, c.ratios = (40,), (0, 0.25)
   with pytest.raises(ConfigError, match="batch_size=20"):
     augmentation.validate(c)
+
+
+def test_the_gans_quality_is_kept_while_its_classifier_and_samples_are_and_redone_when_they_change(tmp_path):
+  from genjax.train import trainer
+  from tests.classifier.test_classifier import classifier_config
+  classifier = str(tmp_path / "quality_classifier")
+  trainer.train(classifier_config(), classifier)
+  c = tiny()
+  c.seeds, c.ratios = (0,), (1,)
+  c.quality_classifier, c.quality_samples = classifier, 20
+  study = tmp_path / "study"
+  row, = augmentation.run(c, str(study))["per_seed"]
+  assert set(row["gan"]) == set(augmentation.QUALITY)   # the numbers only, averaged over seeds
+  path = study / "real20" / "seed0" / "gan_quality.json"
+  kept = json.loads(path.read_text())
+  assert kept["inputs"] == {"classifier": classifier, "classifier_steps": 30, "samples": 20}
+  path.write_text(json.dumps({**kept, "fid": -1.0}))     # what a kept (stale) number would return
+  assert augmentation.run(c, str(study))["per_seed"][0]["gan"]["fid"] == -1.0
+  c.quality_samples = 30                                  # other samples: scored again
+  row, = augmentation.run(c, str(study))["per_seed"]
+  assert row["gan"]["fid"] != -1.0 and json.loads(path.read_text())["inputs"]["samples"] == 30
+  path.write_text(json.dumps({**json.loads(path.read_text()), "fid": -1.0}))
+  saved = json.loads((tmp_path / "quality_classifier" / "config.json").read_text())
+  saved["num_steps"] = 40                                 # the classifier trained on: scored again
+  (tmp_path / "quality_classifier" / "config.json").write_text(json.dumps(saved))
+  assert augmentation.run(c, str(study))["per_seed"][0]["gan"]["fid"] != -1.0
