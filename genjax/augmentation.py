@@ -15,7 +15,9 @@ quality for training). All are scored on the full test split.
 Every stage is a normal trainer run in its own workdir, so an interrupted study resumes
 where it stopped. A finished stage is skipped while its config is unchanged; a classifier
 whose config changed trains on and is scored again; a GAN whose config changed is refused
-(its samples are in the cell's classifiers).
+(its samples are in the cell's classifiers). The GAN's quality numbers are kept with what
+they were computed from (the quality classifier's workdir, config and checkpoints, the number
+of samples) and computed again when any of it differs.
 """
 import contextlib
 import io
@@ -130,9 +132,9 @@ def train_stage(config, workdir: str, refuse_change: str = "") -> bool:
 
 
 def cached(path: str, compute, inputs: Optional[Dict] = None) -> Dict:
-  """compute()'s JSON result, stored at path with the `inputs` it was computed from (a dict of
-  JSON scalars): a resumed study reuses it while they are the same and computes it again when
-  they differ."""
+  """compute()'s JSON result, stored at path with the `inputs` (JSON) it was computed from: a
+  resumed study reuses it while they are the same and computes it again when they differ
+  (with none, it is computed once and kept)."""
   stored = None
   if os.path.exists(path):
     with open(path) as f:
@@ -143,7 +145,7 @@ def cached(path: str, compute, inputs: Optional[Dict] = None) -> Dict:
                                   indent=2).encode())
     with open(path) as f:
       stored = json.load(f)
-  return stored
+  return {k: v for k, v in stored.items() if k != "inputs"}
 
 
 def test_accuracy(workdir: str) -> Dict:
@@ -152,11 +154,13 @@ def test_accuracy(workdir: str) -> Dict:
 
 
 def quality_inputs(config) -> Dict:
-  """What the GAN's quality numbers depend on besides the GAN: the classifier (its workdir and
-  the steps its config.json says it trained) and the number of samples."""
-  return {"classifier": os.path.abspath(config.quality_classifier),
-          "classifier_steps": wd.read_saved(config.quality_classifier).get("num_steps"),
-          "samples": config.quality_samples}
+  """What the GAN's quality numbers depend on besides the GAN: the classifier (its workdir, its
+  saved config and the checkpoint steps it holds) and the number of samples."""
+  path = os.path.abspath(os.path.expanduser(config.quality_classifier))
+  checkpoints = os.path.join(path, "checkpoints")
+  steps = sorted(int(n) for n in os.listdir(checkpoints) if n.isdigit()) if os.path.isdir(checkpoints) else []
+  return {"quality_classifier": path, "quality_classifier_config": wd.read_saved(path),
+          "quality_classifier_steps": steps, "quality_samples": config.quality_samples}
 
 
 def gan_quality(config, gan_dir: str, seed: int) -> Dict:
@@ -190,9 +194,8 @@ def run_cell(config, workdir: str, n: int, seed: int) -> Dict:
               refuse_change="its samples and the classifiers trained on them are kept beside it")
   row = {"real": n, "seed": seed, "gan": {}, "accuracy": {}}
   if config.quality_classifier:
-    stored = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed),
-                    quality_inputs(config))
-    row["gan"] = {k: stored[k] for k in QUALITY}
+    row["gan"] = cached(os.path.join(d, "gan_quality.json"), lambda: gan_quality(config, gan_dir, seed),
+                        quality_inputs(config))
   for r in config.ratios:
     count = int(r * n)
     synthetic = synthetic_file(config, d, gan_dir, n, seed, count) if count else ""

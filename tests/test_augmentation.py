@@ -115,24 +115,42 @@ def test_every_ratios_batch_is_checked_before_anything_trains():
 def test_the_gans_quality_is_kept_while_its_classifier_and_samples_are_and_redone_when_they_change(tmp_path):
   from genjax.train import trainer
   from tests.classifier.test_classifier import classifier_config
-  classifier = str(tmp_path / "quality_classifier")
-  trainer.train(classifier_config(), classifier)
+  classifier = tmp_path / "quality_classifier"
+  trainer.train(classifier_config(), str(classifier))
   c = tiny()
   c.seeds, c.ratios = (0,), (1,)
-  c.quality_classifier, c.quality_samples = classifier, 20
+  c.quality_classifier, c.quality_samples = str(classifier), 20
   study = tmp_path / "study"
-  row, = augmentation.run(c, str(study))["per_seed"]
-  assert set(row["gan"]) == set(augmentation.QUALITY)   # the numbers only, averaged over seeds
+  summary = augmentation.run(c, str(study))
+  # only the numbers reach the table: the inputs they were computed from are not averaged
+  assert {k for k in summary["table"]["20"] if k.startswith("gan_")} == {f"gan_{k}" for k in augmentation.QUALITY}
   path = study / "real20" / "seed0" / "gan_quality.json"
+  kept = json.loads(path.read_text())["inputs"]
+  assert (kept["quality_classifier"], kept["quality_classifier_steps"][-1], kept["quality_samples"]) == (
+      str(classifier), 30, 20)
+
+  def stale(**inputs):   # what a kept number would return, computed from these inputs
+    kept = json.loads(path.read_text())
+    path.write_text(json.dumps({**kept, "fid": -1.0, "inputs": {**kept["inputs"], **inputs}}))
+
+  def fid():
+    return augmentation.run(c, str(study))["per_seed"][0]["gan"]["fid"]
+
+  stale()
+  assert fid() == -1.0                                     # the same inputs: reused
+  c.quality_samples = 30                                   # other samples: scored again
+  assert fid() != -1.0 and json.loads(path.read_text())["inputs"]["quality_samples"] == 30
+  stale(quality_classifier=str(tmp_path / "another"))      # another classifier
+  assert fid() != -1.0
+  stale(quality_classifier_steps=[10])                     # the classifier trained on since
+  assert fid() != -1.0
+  saved = json.loads((classifier / "config.json").read_text())
+  stale()
+  saved["optim"]["lr"] *= 2                                # retrained with another config
+  (classifier / "config.json").write_text(json.dumps(saved))
+  assert fid() != -1.0
+  assert json.loads(path.read_text())["inputs"]["quality_classifier_config"]["optim"]["lr"] == saved["optim"]["lr"]
   kept = json.loads(path.read_text())
-  assert kept["inputs"] == {"classifier": classifier, "classifier_steps": 30, "samples": 20}
-  path.write_text(json.dumps({**kept, "fid": -1.0}))     # what a kept (stale) number would return
-  assert augmentation.run(c, str(study))["per_seed"][0]["gan"]["fid"] == -1.0
-  c.quality_samples = 30                                  # other samples: scored again
-  row, = augmentation.run(c, str(study))["per_seed"]
-  assert row["gan"]["fid"] != -1.0 and json.loads(path.read_text())["inputs"]["samples"] == 30
-  path.write_text(json.dumps({**json.loads(path.read_text()), "fid": -1.0}))
-  saved = json.loads((tmp_path / "quality_classifier" / "config.json").read_text())
-  saved["num_steps"] = 40                                 # the classifier trained on: scored again
-  (tmp_path / "quality_classifier" / "config.json").write_text(json.dumps(saved))
-  assert augmentation.run(c, str(study))["per_seed"][0]["gan"]["fid"] != -1.0
+  del kept["inputs"]
+  path.write_text(json.dumps({**kept, "fid": -1.0}))       # kept before inputs were recorded
+  assert fid() != -1.0
