@@ -30,6 +30,7 @@ import numpy as np
 
 from genjax.errors import ConfigError, InputError
 from genjax.train import logger, trainer
+from genjax.train.checkpoint import checkpoint_dir
 from genjax.train.restore import restore
 from genjax.train import workdir as wd
 from genjax.train.workdir import atomic_write, check_workdir
@@ -157,7 +158,7 @@ def quality_inputs(config) -> Dict:
   """What the GAN's quality numbers depend on besides the GAN: the classifier (its workdir, its
   saved config and the checkpoint steps it holds) and the number of samples."""
   path = os.path.abspath(os.path.expanduser(config.quality_classifier))
-  checkpoints = os.path.join(path, "checkpoints")
+  checkpoints = checkpoint_dir(path)
   steps = sorted(int(n) for n in os.listdir(checkpoints) if n.isdigit()) if os.path.isdir(checkpoints) else []
   return {"quality_classifier": path, "quality_classifier_config": wd.read_saved(path),
           "quality_classifier_steps": steps, "quality_samples": config.quality_samples}

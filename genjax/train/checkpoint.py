@@ -19,6 +19,11 @@ from genjax.errors import InputError
 from genjax.train.parallel import any_process
 
 
+def checkpoint_dir(workdir: str) -> str:
+  """Where a run keeps its checkpoints inside its workdir."""
+  return os.path.join(workdir, "checkpoints")
+
+
 def digest(state, legacy: bool = False) -> str:
   """sha256 over every leaf's dtype, shape and rows, in tree order, the same for any layout:
   a leaf enters by a 64-bit sum of its rows' hashes (of row index and bytes), and each

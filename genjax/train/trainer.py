@@ -25,7 +25,7 @@ import numpy as np
 from genjax import data as gdata
 from genjax.errors import ConfigError, InputError
 from genjax.train import defaults, images, keys, logger, precision, stages, workdir as wd
-from genjax.train.checkpoint import Checkpointer
+from genjax.train.checkpoint import Checkpointer, checkpoint_dir
 from genjax.train.method import Method, builders
 from genjax.train.parallel import Compiled, any_process, make_mesh
 
@@ -133,7 +133,7 @@ def _with_defaults(saved: dict) -> dict:
 def check_resumable(config, workdir: str, method: Method):
   """A workdir holds one run: resuming it with a different model, data or optimiser is an error."""
   saved = wd.read_saved(workdir)
-  checkpoints = os.path.join(workdir, "checkpoints")
+  checkpoints = checkpoint_dir(workdir)
   if not (saved and os.path.isdir(checkpoints) and os.listdir(checkpoints)):
     return
   changed, saved, now = wd.changed_fields(_with_defaults(saved), config,
@@ -199,7 +199,7 @@ class Run:
                                  real_per_batch=config.data.real_per_batch)
     self.compiled = Compiled(self.method, self.preprocess, mesh, self.batches(0),
                              self.batches.steps_per_epoch, previous)
-    self.checkpoints = Checkpointer(os.path.join(workdir, "checkpoints"), config.keep_checkpoints)
+    self.checkpoints = Checkpointer(checkpoint_dir(workdir), config.keep_checkpoints)
     self.rng = jax.random.PRNGKey(config.seed)
 
   def initial_state(self):
