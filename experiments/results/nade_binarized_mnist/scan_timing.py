@@ -1,7 +1,7 @@
 """NADE's two ways to compute its conditionals, timed for one gradient step of the exact NLL
 (B=100, D=784, H=500, Bernoulli outputs) on one CPU core:
 
-XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
+XLA_FLAGS=--xla_cpu_multi_thread_eigen=false \
   taskset -c 0 .venv/bin/python experiments/results/nade_binarized_mnist/scan_timing.py
 """
 import time
