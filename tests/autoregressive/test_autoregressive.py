@@ -251,6 +251,20 @@ def test_pixelcnn_has_the_blind_spot_its_masks_predict_and_gated_pixelcnn_has_no
   np.testing.assert_array_equal(dep, np.tril(np.ones((h * w, h * w), bool), -1))
 
 
+def test_a_wider_type_a_layer_shrinks_pixelcnns_blind_spot_by_its_half_width():
+  """The first layer's width sets how far right a pixel sees in the row above: with a 7 x 7
+  type-A layer under 3 x 3 blocks, (r, s) sees (r - 1, s + 3) but not (r - 1, s + 4), where a
+  3 x 3 first layer stops at s + 1 (pixelcnn_binarized_mnist's 21 x 21 layer relies on it)."""
+  h, w, (r, s) = 4, 9, (2, 1)
+  xs = jnp.abs(jax.random.uniform(jax.random.PRNGKey(4), (4, h, w, 1)))
+  net = modules.PixelCNN(2, filters=8, hidden=4, blocks=2, first_size=7, size=3, out_hidden=8)
+  params = jax.tree.map(lambda v: jnp.abs(v) + 0.1, net.init(jax.random.PRNGKey(0), xs[:1])["params"])
+  dep = dependence(lambda x: net.apply({"params": params}, x[None])[0], xs)
+  np.testing.assert_array_equal(dep, pixelcnn_field(h, w, 7, 3, 2))
+  assert dep[r * w + s, (r - 1) * w + s + 3] and not dep[r * w + s, (r - 1) * w + s + 4]
+  assert not pixelcnn_field(h, w, 3, 3, 2)[r * w + s, (r - 1) * w + s + 2]
+
+
 def made_model(num_masks, order_agnostic, shape=(3, 3, 1), width=16, depth=2, seed=0):
   """A method-level MADE on binary images of `shape`, with perturbed parameters."""
   c = load_config("made_binarized_mnist")
