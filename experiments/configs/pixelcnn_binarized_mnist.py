@@ -2,7 +2,8 @@
 down, 3x3 type B, 1x1 up) and two 1x1 layers to Bernoulli logits; here a 27x27 type-A layer
 (the paper's is 7x7), 12 blocks of 32 filters (16 inside a block) and a 32-unit output layer,
 trained at batch 16, sized for 60 CPU-minutes. The wide first layer narrows the blind spot of
-stacked masks: pixel (r, s) sees the row above up to column s + 13 instead of s + 3.
+stacked masks: pixel (r, s) sees the row above up to column s + 13 instead of s + 3 (and,
+under 12 blocks, 25 rows above it instead of 15).
 W4's network (../shared/WORKLOADS.md: a 7x7 first layer, 7 blocks of 64 filters, 32 inside,
 a 64-unit output layer) is `--config.model.first_kernel=7 --config.model.width=64
 --config.model.bottleneck=32 --config.model.depth=7 --config.model.out_hidden=64`, and the

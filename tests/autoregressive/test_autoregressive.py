@@ -254,7 +254,7 @@ def test_pixelcnn_has_the_blind_spot_its_masks_predict_and_gated_pixelcnn_has_no
 def test_a_wider_type_a_layer_shrinks_pixelcnns_blind_spot_by_its_half_width():
   """The first layer's width sets how far right a pixel sees in the row above: with a 7 x 7
   type-A layer under 3 x 3 blocks, (r, s) sees (r - 1, s + 3) but not (r - 1, s + 4), where a
-  3 x 3 first layer stops at s + 1 (pixelcnn_binarized_mnist's 21 x 21 layer relies on it)."""
+  3 x 3 first layer stops at s + 1 (pixelcnn_binarized_mnist's 27 x 27 layer relies on it)."""
   h, w, (r, s) = 4, 9, (2, 1)
   xs = jnp.abs(jax.random.uniform(jax.random.PRNGKey(4), (4, h, w, 1)))
   net = modules.PixelCNN(2, filters=8, hidden=4, blocks=2, first_size=7, size=3, out_hidden=8)
