@@ -18,12 +18,12 @@ from experiments.configs import autoregressive, base
 def get_config(arg=None):
   c = autoregressive.get_config("pixelcnn", arg=arg)
   # 42 000 steps of 16 (13.4 epochs): 55.3 CPU-minutes on one core, the validation passes and
-  # the sample grid included; validation 83.79 (test 83.32). Chosen on validation (2026-11-26/28),
-  # by the first layer's size (12 blocks of 32/16, Adam 2e-3): 7x7 over 48 000 steps 87.77
-  # (88.68 at half-way), 11x11 87.59 at half-way (then stopped), 21x21 over 43 000 steps
-  # 84.12; 29x29 ran at 8.3 steps/s against 27x27's 12.4 and was stopped. With a 7x7 layer:
-  # W4's network at batch 64 over 11 000 steps 90.06, at batch 16 over 24 000 steps 89.58;
-  # 15 blocks at Adam 1e-3 over 26 000 steps 88.18.
+  # the sample grid included; validation 83.79 (test 83.32). Chosen on validation
+  # (2026-11-26/28), by the first layer's size (12 blocks of 32/16, Adam 2e-3): 7x7 over 48 000
+  # steps 87.77 (88.68 at half-way), 11x11 over 48 000 steps 87.59 at half-way (then stopped),
+  # 21x21 over 43 000 steps 84.12; 29x29 ran at 8.3 steps/s against 27x27's 12.4 and was
+  # stopped. With a 7x7 layer: W4's network at batch 64 over 11 000 steps 90.06, at batch 16
+  # over 24 000 steps 89.58; 15 blocks at Adam 1e-3 over 26 000 steps 88.18.
   if arg != "smoke":
     c.model.first_kernel = 27
     c.model.width, c.model.bottleneck, c.model.depth, c.model.out_hidden = 32, 16, 12, 32
