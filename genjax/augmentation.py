@@ -30,7 +30,7 @@ import numpy as np
 
 from genjax.errors import ConfigError, InputError
 from genjax.train import logger, trainer
-from genjax.train.checkpoint import checkpoint_dir
+from genjax.train.checkpoint import saved_steps
 from genjax.train.restore import restore
 from genjax.train import workdir as wd
 from genjax.train.workdir import atomic_write, check_workdir
@@ -158,10 +158,8 @@ def quality_inputs(config) -> Dict:
   """What the GAN's quality numbers depend on besides the GAN: the classifier (its workdir, its
   saved config and the checkpoint steps it holds) and the number of samples."""
   path = os.path.abspath(os.path.expanduser(config.quality_classifier))
-  checkpoints = checkpoint_dir(path)
-  steps = sorted(int(n) for n in os.listdir(checkpoints) if n.isdigit()) if os.path.isdir(checkpoints) else []
   return {"quality_classifier": path, "quality_classifier_config": wd.read_saved(path),
-          "quality_classifier_steps": steps, "quality_samples": config.quality_samples}
+          "quality_classifier_steps": saved_steps(path), "quality_samples": config.quality_samples}
 
 
 def gan_quality(config, gan_dir: str, seed: int) -> Dict:

@@ -24,6 +24,16 @@ def checkpoint_dir(workdir: str) -> str:
   return os.path.join(workdir, "checkpoints")
 
 
+def saved_steps(workdir: str) -> List[int]:
+  """The steps of the checkpoints a run's workdir holds, in order, read from their folder
+  names: a reader's listing, which never creates the folder (a Checkpointer opens orbax's
+  manager with create=True)."""
+  directory = checkpoint_dir(workdir)
+  if not os.path.isdir(directory):
+    return []
+  return sorted(int(name) for name in os.listdir(directory) if name.isdigit())
+
+
 def digest(state, legacy: bool = False) -> str:
   """sha256 over every leaf's dtype, shape and rows, in tree order, the same for any layout:
   a leaf enters by a 64-bit sum of its rows' hashes (of row index and bytes), and each
