@@ -4,12 +4,16 @@
 
 Masked convolutions keep only the taps the mask lets through: a k x k mask's rows below
 the centre are all zero, so the kernel is stored as its top k//2 + 1 rows and the centre
-row's right part is masked (about half the work of a dense k x k convolution).
+row's right part is masked (about half the work of a dense k x k convolution). 1x1
+convolutions are `Pointwise` layers: nn.Dense's parameters, with a kernel gradient XLA's CPU
+backend runs 5x faster (genjax/layers.py).
 """
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from genjax.layers import Pointwise
 
 NHWC = ("NHWC", "HWIO", "NHWC")
 
@@ -57,11 +61,11 @@ class PixelCNN(nn.Module):
   def __call__(self, x, labels=None):
     h = MaskedConv(self.filters, self.first_size, "A", name="first")(x)
     for i in range(self.blocks):
-      t = nn.Dense(self.hidden, name=f"block{i}_in")(nn.relu(h))
+      t = Pointwise(self.hidden, name=f"block{i}_in")(nn.relu(h))
       t = MaskedConv(self.hidden, self.size, "B", name=f"block{i}_conv")(nn.relu(t))
-      h = h + nn.Dense(self.filters, name=f"block{i}_out")(nn.relu(t))
-    h = nn.Dense(self.out_hidden, name="out_hidden")(nn.relu(h))
-    return nn.Dense(self.out_features, name="out")(nn.relu(h))
+      h = h + Pointwise(self.filters, name=f"block{i}_out")(nn.relu(t))
+    h = Pointwise(self.out_hidden, name="out_hidden")(nn.relu(h))
+    return Pointwise(self.out_features, name="out")(nn.relu(h))
 
 
 def shift_down(x, rows=1):
@@ -111,11 +115,11 @@ class GatedLayer(nn.Module):
   def __call__(self, v, h, labels=None):
     f = self.filters
     v_pre = StackConv(2 * f, self.size, True, self.first, name="v_conv")(v)
-    h_pre = StackConv(2 * f, self.size, False, self.first, name="h_conv")(h) + nn.Dense(2 * f, name="v_to_h")(v_pre)
+    h_pre = StackConv(2 * f, self.size, False, self.first, name="h_conv")(h) + Pointwise(2 * f, name="v_to_h")(v_pre)
     if self.num_classes:
       cond = nn.Embed(self.num_classes, 4 * f, name="class")(labels)[:, None, None]
       v_pre, h_pre = v_pre + cond[..., :2 * f], h_pre + cond[..., 2 * f:]
-    h_out = nn.Dense(f, name="h_out")(gate(h_pre))
+    h_out = Pointwise(f, name="h_out")(gate(h_pre))
     return gate(v_pre), h_out if self.first else h + h_out
 
 
@@ -134,8 +138,8 @@ class GatedPixelCNN(nn.Module):
     for i in range(self.layers):
       size = self.first_size if i == 0 else self.size
       v, h = GatedLayer(self.filters, size, i == 0, self.num_classes, name=f"layer{i}")(v, h, labels)
-    h = nn.Dense(self.out_hidden, name="out_hidden")(nn.relu(h))
-    return nn.Dense(self.out_features, name="out")(nn.relu(h))
+    h = Pointwise(self.out_hidden, name="out_hidden")(nn.relu(h))
+    return Pointwise(self.out_features, name="out")(nn.relu(h))
 
 
 def lstm_cell(gates, c_prev):
@@ -174,7 +178,7 @@ class RowLSTMLayer(nn.Module):
 
     zeros = jnp.zeros((x.shape[0], x.shape[2], f), x.dtype)
     _, hs = jax.lax.scan(row, (zeros, zeros), jnp.moveaxis(i2s, 1, 0))
-    return x + nn.Dense(x.shape[-1], name="residual")(jnp.moveaxis(hs, 0, 1))
+    return x + Pointwise(x.shape[-1], name="residual")(jnp.moveaxis(hs, 0, 1))
 
 
 def skew(x):
@@ -202,7 +206,7 @@ class DiagonalLSTM(nn.Module):
   @nn.compact
   def __call__(self, x):
     f, w = self.features, x.shape[2]
-    s = skew(nn.Dense(4 * f, name="i2s")(x))             # (B, H, W + H - 1, 4F)
+    s = skew(Pointwise(4 * f, name="i2s")(x))             # (B, H, W + H - 1, 4F)
     s2s = self.param("s2s", nn.initializers.lecun_normal(), (2 * f, 4 * f))
 
     def column(carry, i2s_col):   # i2s_col (B, H, 4F)
@@ -224,7 +228,7 @@ class DiagonalBiLSTMLayer(nn.Module):
   def __call__(self, x):
     left = DiagonalLSTM(self.features, name="left")(x)
     right = DiagonalLSTM(self.features, name="right")(x[:, :, ::-1])[:, :, ::-1]
-    return x + nn.Dense(x.shape[-1], name="residual")(left + shift_down(right))
+    return x + Pointwise(x.shape[-1], name="residual")(left + shift_down(right))
 
 
 class PixelRNN(nn.Module):
@@ -246,5 +250,5 @@ class PixelRNN(nn.Module):
         h = RowLSTMLayer(self.features, self.size, name=f"layer{i}")(h)
       else:
         h = DiagonalBiLSTMLayer(self.features, name=f"layer{i}")(h)
-    h = nn.Dense(self.out_hidden, name="out_hidden")(nn.relu(h))
-    return nn.Dense(self.out_features, name="out")(nn.relu(h))
+    h = Pointwise(self.out_hidden, name="out_hidden")(nn.relu(h))
+    return Pointwise(self.out_features, name="out")(nn.relu(h))

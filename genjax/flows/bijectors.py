@@ -17,6 +17,7 @@ import scipy.linalg
 
 from genjax.autoregressive import dense
 from genjax.flows import splines
+from genjax.layers import Pointwise
 
 
 def sum_except_batch(a):
@@ -208,7 +209,8 @@ class ConvNet(nn.Module):
   """The coupling's conditioner for images: 3x3, 1x1, then a zero-initialised 3x3 (Glow), so
   every coupling starts as the identity. On XLA's CPU backend a 3x3 convolution of a few
   channels (a coupling's half of 2-8) runs ~1.5x faster as a matrix product of its 3x3
-  patches, and a 1x1 convolution as a Dense layer."""
+  patches, and a 1x1 convolution as a dense layer (`Pointwise`: its kernel gradient too runs
+  in XLA's library kernels, genjax/layers.py)."""
   width: int
   out_features: int
   depth: int = 1
@@ -216,11 +218,11 @@ class ConvNet(nn.Module):
   @nn.compact
   def __call__(self, x):
     if 9 * x.shape[-1] <= 128:
-      h = nn.relu(nn.Dense(self.width)(patches_3x3(x)))
+      h = nn.relu(Pointwise(self.width)(patches_3x3(x)))
     else:
       h = nn.relu(nn.Conv(self.width, (3, 3))(x))
     for _ in range(self.depth):
-      h = nn.relu(nn.Dense(self.width)(h))
+      h = nn.relu(Pointwise(self.width)(h))
     return nn.Conv(self.out_features, (3, 3), kernel_init=nn.initializers.zeros)(h)
 
 
