@@ -102,7 +102,8 @@ def _all(f):
   for name, args in _entries(f):
     try:
       r = subprocess.run([sys.executable, "-m", "experiments.benchmark", *args, f"--warmup={f.warmup}",
-                          f"--reuse_freed_memory={f.reuse_freed_memory}"],
+                          f"--reuse_freed_memory={f.reuse_freed_memory}",
+                          *([f"--cpu_devices={f.cpu_devices}"] if f.cpu_devices else [])],
                          capture_output=True, text=True, timeout=ENTRY_TIMEOUT_S)
       lines, err = r.stdout.strip().splitlines(), (r.stderr.strip().splitlines() or ["no output"])[-1]
       ok = r.returncode == 0 and lines

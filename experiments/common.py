@@ -12,7 +12,8 @@ then drives its own devices; on one machine nothing changes.
 
 Every binary first sets glibc's allocator up to reuse freed memory (`genjax/train/host.py`:
 XLA's CPU runtime frees and reallocates each step's buffers, which glibc otherwise returns to
-the kernel and faults in anew); `--reuse_freed_memory=false` keeps the C library's defaults.
+the kernel and faults in anew); `--reuse_freed_memory=false` keeps the C library's defaults. `--cpu_devices=N` makes XLA's
+CPU backend N devices, so the step runs data-parallel over the cores (`host.cpu_devices`).
 """
 import contextlib
 import sys
@@ -32,6 +33,10 @@ flags.DEFINE_integer("process_id", None, "Several hosts: this process's index, 0
 flags.DEFINE_bool("distributed", False, "Several hosts: join jax.distributed with the addresses "
                   "the cluster's scheduler sets (Slurm, Open MPI, Kubernetes, Cloud TPU).")
 flags.DEFINE_integer("distributed_timeout", 300, "Seconds to wait for every process to join.",
+                     lower_bound=1)
+flags.DEFINE_integer("cpu_devices", None, "XLA's CPU backend: run as this many devices, so the "
+                     "step runs data-parallel over the cores (e.g. one per core); unset: one "
+                     "device, each operation spread over the cores (genjax/train/host.py).",
                      lower_bound=1)
 flags.DEFINE_bool("reuse_freed_memory", True, "glibc: keep freed memory for the next step's "
                   "buffers instead of returning it to the system (genjax/train/host.py); "
@@ -127,6 +132,12 @@ def main(fn, distributed: bool = True):
       if flags.FLAGS.reuse_freed_memory and not host.reuse_freed_memory():   # before JAX's threads
         logging.info("glibc's allocator was not set up to reuse freed memory (another C library, "
                      "or glibc refused a setting): each step's buffers are faulted in anew")
+      if flags.FLAGS.cpu_devices:
+        try:
+          host.cpu_devices(flags.FLAGS.cpu_devices)
+        except RuntimeError as e:
+          raise InputError(f"--cpu_devices={flags.FLAGS.cpu_devices} came too late: JAX's backends "
+                           "had started (expected no JAX computation before the binary's main)") from e
       if distributed:
         initialize_distributed()
       return fn(argv)

@@ -77,6 +77,7 @@ def test_benchmark_prints_one_json_line():
     assert key in out
   assert out["framework"] == "genjax" and out["first_loss"] > out["final_loss"]
   assert out["reuse_freed_memory"] is True and out["peak_host_memory_bytes"] > 0   # the binaries' default
+  assert out["devices"] == 1   # one CPU device unless --cpu_devices says otherwise
 
 def test_benchmark_of_a_missing_family_is_one_line():
   from genjax import benchmark
@@ -95,14 +96,15 @@ def test_benchmark_runs_w5_beside_its_plain_step():
 def test_benchmark_all_prints_a_line_per_entry_with_its_model_flops():
   """`--all` runs each chosen entry in its own process: a workload beside its plain step and a
   main config on embedded data, each with XLA's count of the step's FLOPs, and each with the
-  parent's host allocator flag."""
+  parent's host allocator flag and CPU devices (the library's step data-parallel over both)."""
   r = run("experiments.benchmark", "--all", "--entries=rbm_cd1,rbm_binarized_mnist", "--steps=4",
-          "--warmup=1", "--reuse_freed_memory=false")
+          "--warmup=1", "--reuse_freed_memory=false", "--cpu_devices=2")
   assert r.returncode == 0, r.stderr[-2000:]
   w, c = [json.loads(line) for line in r.stdout.strip().splitlines()]
   assert w["workload"] == "rbm_cd1" and w["plain_jax_examples_per_sec"] > 0
   assert c["config"] == "experiments/configs/rbm_binarized_mnist.py" and c["examples_per_sec"] > 0
   assert w["reuse_freed_memory"] is False and c["reuse_freed_memory"] is False
+  assert w["devices"] == 2 and c["devices"] == 2
   # CD-1 on a 784 x 500 RBM: at least the four (100 x 784 x 500) products of its update.
   assert w["flops_per_step"] >= 4 * 2 * 100 * 784 * 500 and c["flops_per_step"] > 0
   assert w["mfu"] is None and w["tflops_per_sec"] == w["flops_per_step"] * w["examples_per_sec"] / 100 / 1e12
