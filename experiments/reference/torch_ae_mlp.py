@@ -24,14 +24,16 @@ def mnist_like_uint8(n=12800, seed=0):
 def add_device_flag(p):
   p.add_argument("--device", default="cpu", help="cpu, or cuda (TF32 products, as XLA's default "
                  "float32 precision there; each timed chunk ends with a synchronise)")
+  p.add_argument("--threads", type=int, default=None, help="CPU: intra-op threads (default: every core)")
 
 
-def set_up(device, ftz=True):
-  """CPU: denormals flushed (as XLA does) and every core. CUDA: TF32 matmuls and convolutions."""
+def set_up(device, ftz=True, threads=None):
+  """CPU: denormals flushed (as XLA does) and every core (or `threads`). CUDA: TF32 matmuls and
+  convolutions."""
   torch.manual_seed(0)
   if device == "cpu":
     torch.set_flush_denormal(ftz)
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(threads or os.cpu_count())
   else:
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
 
@@ -63,7 +65,7 @@ def main():
   p.add_argument("--ftz", type=int, default=1)
   add_device_flag(p)
   a = p.parse_args()
-  set_up(a.device, bool(a.ftz))
+  set_up(a.device, bool(a.ftz), a.threads)
   x = torch.from_numpy(mnist_like_uint8()).float().to(a.device) / 255.0
   B, nb = 256, 12800 // 256
   model = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 784)).to(a.device)

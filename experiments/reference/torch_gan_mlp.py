@@ -27,7 +27,7 @@ def main():
   p.add_argument("--warmup", type=int, default=20)
   add_device_flag(p)
   a = p.parse_args()
-  set_up(a.device)
+  set_up(a.device, threads=a.threads)
   x = torch.from_numpy(mnist_like_uint8()).float().to(a.device) / 127.5 - 1.0
   B, nb = 128, 12800 // 128
   G = mlp([100, 256, 512, 1024, 784], torch.nn.Tanh()).to(a.device)

@@ -122,7 +122,7 @@ def main():
   p.add_argument("--compile", action="store_true")
   add_device_flag(p)
   a = p.parse_args()
-  set_up(a.device)
+  set_up(a.device, threads=a.threads)
   x = torch.from_numpy(mnist_like_uint8()).float().reshape(-1, 28, 28, 1).to(a.device)
   B, nb = 64, 12800 // 64
   model = Glow().to(a.device)

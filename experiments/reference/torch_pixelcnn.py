@@ -56,7 +56,7 @@ def main():
   add_device_flag(p)
   p.add_argument("--channels_last", type=int, default=1, help="NHWC memory format (WORKLOADS.md's peer)")
   a = p.parse_args()
-  set_up(a.device)
+  set_up(a.device, threads=a.threads)
   x = torch.from_numpy(mnist_like_uint8() >= 128).float().reshape(-1, 1, 28, 28)
   B, nb = 64, 12800 // 64
   model = PixelCNN()

@@ -20,7 +20,7 @@ def main():
   p.add_argument("--compile", action="store_true")
   add_device_flag(p)
   a = p.parse_args()
-  set_up(a.device)
+  set_up(a.device, threads=a.threads)
   x = torch.from_numpy(mnist_like_uint8() >= 128).float().to(a.device)
   B, nb, lr = 100, 12800 // 100, 0.01
   W = 0.01 * torch.randn(784, 500, device=a.device)

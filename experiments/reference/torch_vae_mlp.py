@@ -37,7 +37,7 @@ def main():
   p.add_argument("--compile", action="store_true")
   add_device_flag(p)
   a = p.parse_args()
-  set_up(a.device)
+  set_up(a.device, threads=a.threads)
   x = torch.from_numpy(mnist_like_uint8() >= 128).float().to(a.device)
   B, nb = 128, 12800 // 128
   model = VAE().to(a.device)
