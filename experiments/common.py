@@ -12,8 +12,9 @@ then drives its own devices; on one machine nothing changes.
 
 Every binary first sets glibc's allocator up to reuse freed memory (`genjax/train/host.py`:
 XLA's CPU runtime frees and reallocates each step's buffers, which glibc otherwise returns to
-the kernel and faults in anew); `--reuse_freed_memory=false` keeps the C library's defaults. `--cpu_devices=N` makes XLA's
-CPU backend N devices, so the step runs data-parallel over the cores (`host.cpu_devices`).
+the kernel and faults in anew); `--reuse_freed_memory=false` keeps the C library's defaults.
+`--cpu_devices=N` makes XLA's CPU backend N devices, so the step runs data-parallel over the
+cores (`host.cpu_devices`).
 """
 import contextlib
 import sys

@@ -185,6 +185,7 @@ def time_workload(name: str, config, steps: int, warmup: int = 20, baseline: boo
     out["plain_jax_examples_per_sec"] = beside["examples_per_sec"]
     out["plain_jax_chunk_eps"] = beside["chunk_eps"]
     out["ratio_vs_plain_jax"] = out["examples_per_sec"] / beside["examples_per_sec"]
+    out["plain_jax_devices"] = 1   # a plain jax.jit: the default device, whatever `devices` is
   return out
 
 

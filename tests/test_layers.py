@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax.layers import Pointwise, transposed_kernel_dot
+from genjax.layers import Pointwise, pointwise, transposed_kernel_dot
 
 X_SHAPE = (3, 5, 4, 6)   # (B, H, W, C): a 1x1 convolution's input
 
@@ -41,6 +41,26 @@ def test_pointwise_has_dense_parameters_outputs_and_both_modes_of_derivatives():
   np.testing.assert_allclose(t_point, t_dense, rtol=1e-5, atol=1e-5)
 
 
+def test_pointwise_computes_in_the_dtype_dense_computes_in():
+  """bfloat16 compute (flax promotes inputs and kernel before the product, as mixed-precision
+  training asks): Pointwise's output has nn.Dense's dtype and values."""
+  _, _, params, x = both()
+  dense, point = nn.Dense(7, dtype=jnp.bfloat16), Pointwise(7, dtype=jnp.bfloat16)
+  y_point, y_dense = point.apply(params, x), dense.apply(params, x)
+  assert y_point.dtype == y_dense.dtype == jnp.bfloat16
+  np.testing.assert_allclose(np.float32(y_point), np.float32(y_dense), rtol=2e-2, atol=2e-2)
+
+
+def test_pointwise_of_a_built_kernel_is_its_product_at_every_position():
+  """pointwise(x, w) (Glow's LU-built 1x1 convolution) is x @ w, gradients included."""
+  x = jax.random.normal(jax.random.PRNGKey(3), X_SHAPE)
+  w = jax.random.normal(jax.random.PRNGKey(4), (6, 6))
+  np.testing.assert_allclose(pointwise(x, w), x @ w, rtol=1e-5, atol=1e-5)
+  g_built = jax.grad(lambda w: jnp.sum(jnp.sin(pointwise(x, w))))(w)
+  g_plain = jax.grad(lambda w: jnp.sum(jnp.sin(x @ w)))(w)
+  np.testing.assert_allclose(g_built, g_plain, rtol=1e-4, atol=1e-4)
+
+
 def top_level_dots(module, params, x):
   """The dot instructions of the compiled gradient's entry computation: products XLA's CPU
   backend runs itself, outside a library (YNNPACK) fusion."""
@@ -52,9 +72,11 @@ def top_level_dots(module, params, x):
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="XLA's CPU backend's choice")
 def test_pointwise_kernel_gradient_runs_in_the_library_fusion_where_dense_does_not():
   """The reason Pointwise exists: nn.Dense's kernel gradient over an image compiles to a
-  product XLA runs itself with the pixels as its leading contracted axis (5x slower than the
-  forward product on a W4 layer); Pointwise's compiles into library fusions only. If XLA
-  stops producing the slow form for nn.Dense, the first assertion says so and Pointwise can go."""
+  product XLA runs itself (a dot instruction of the entry computation) with the pixels as its
+  leading contracted axis (5x slower than the forward product on a W4 layer); Pointwise's
+  leaves no such dot: its products are inside library fusions. Compiled as the tests compile
+  (conftest.py); the binaries' W4 and glow profiles show the same. If XLA stops producing the
+  slow form for nn.Dense, the first assertion says so and Pointwise can go."""
   dense, point, params, x = both()
   slow = top_level_dots(dense, params, x)
   assert slow and all("lhs_contracting_dims={0}" in line for line in slow), slow
@@ -62,6 +84,9 @@ def test_pointwise_kernel_gradient_runs_in_the_library_fusion_where_dense_does_n
 
 
 def test_transposed_kernel_dot_refuses_other_contractions():
-  """It serves Dense's x @ kernel only: another contraction is one clear error, not a wrong product."""
+  """It serves Dense's x @ kernel only: another contraction, or a kernel that is not a matrix
+  (whose .T would reverse every axis), is one clear error, not a wrong product."""
   with pytest.raises(ValueError, match="contracts x's last axis"):
     transposed_kernel_dot(jnp.ones((2, 3)), jnp.ones((2, 4)), (((0,), (0,)), ((), ())))
+  with pytest.raises(ValueError, match="kernel of shape"):
+    transposed_kernel_dot(jnp.ones((2, 3)), jnp.ones((3, 4, 5)), (((1,), (0,)), ((), ())))

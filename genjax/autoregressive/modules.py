@@ -115,7 +115,8 @@ class GatedLayer(nn.Module):
   def __call__(self, v, h, labels=None):
     f = self.filters
     v_pre = StackConv(2 * f, self.size, True, self.first, name="v_conv")(v)
-    h_pre = StackConv(2 * f, self.size, False, self.first, name="h_conv")(h) + Pointwise(2 * f, name="v_to_h")(v_pre)
+    h_pre = (StackConv(2 * f, self.size, False, self.first, name="h_conv")(h)
+             + Pointwise(2 * f, name="v_to_h")(v_pre))
     if self.num_classes:
       cond = nn.Embed(self.num_classes, 4 * f, name="class")(labels)[:, None, None]
       v_pre, h_pre = v_pre + cond[..., :2 * f], h_pre + cond[..., 2 * f:]

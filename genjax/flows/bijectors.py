@@ -17,7 +17,7 @@ import scipy.linalg
 
 from genjax.autoregressive import dense
 from genjax.flows import splines
-from genjax.layers import Pointwise, transposed_kernel_dot
+from genjax.layers import Pointwise, pointwise
 
 
 def sum_except_batch(a):
@@ -122,7 +122,7 @@ class InvConv1x1(nn.Module):
     log_det = num_positions(x) * log_s.sum() * jnp.ones(x.shape[0])
     if inverse:
       return x @ jnp.linalg.inv(w), -log_det
-    return transposed_kernel_dot(x, w, (((x.ndim - 1,), (0,)), ((), ()))), log_det
+    return pointwise(x, w), log_det
 
 
 # --- Fixed permutations and reshapes ---------------------------------------------------------
