@@ -20,8 +20,9 @@ little, since the steps' buffers live on the device.
 `cpu_devices(n)` makes XLA's CPU backend n devices instead of one, so the trainer's step runs
 data-parallel over the cores (each device a share of the batch, the gradients averaged), as it
 does over accelerators. One device spreads each operation over the cores through XLA's thread
-pool; on this project's 2-core CPU, two devices ran the convolutional workloads 1.1-1.4x faster
-(README, "Benchmark"). Like the allocator, it is set before JAX starts its backends.
+pool; on this project's 2-core CPU two devices ran W4 1.2-1.4x and glow 0.9-1.15x as fast as
+one (README, "1x1 layers and one device per core"). Like the allocator, it is set before JAX
+starts its backends.
 """
 import ctypes
 import platform

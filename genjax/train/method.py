@@ -48,6 +48,8 @@ import dataclasses
 from typing import Any, Callable, Dict, Optional, Tuple
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import struct
 
@@ -96,12 +98,31 @@ def apply_gradients(tx: optax.GradientTransformation, params, opt_state, grads):
 def pmean(tree):
   """`tree` averaged over the data axis (call inside a per-device step). On one device it is
   `tree` itself: XLA keeps a one-device all-reduce, a copy of every gradient (~5 % of W5)."""
-  return tree if jax.lax.axis_size(AXIS) == 1 else jax.lax.pmean(tree, AXIS)
+  return tree if jax.lax.axis_size(AXIS) == 1 else one_buffer_per_dtype(jax.lax.pmean, tree)
 
 
 def psum(tree):
   """`tree` summed over the data axis (call inside a per-device step); itself on one device."""
-  return tree if jax.lax.axis_size(AXIS) == 1 else jax.lax.psum(tree, AXIS)
+  return tree if jax.lax.axis_size(AXIS) == 1 else one_buffer_per_dtype(jax.lax.psum, tree)
+
+
+def one_buffer_per_dtype(collective, tree):
+  """collective(leaves, AXIS) run on one flat buffer per dtype, the leaves concatenated, then
+  split back: the same values, since the collectives are elementwise. XLA's CPU runtime pays
+  for each operand of an all-reduce: on two CPU devices the glow step's gradient all-reduce,
+  one operand per parameter, took ~7 ms per device, ~1 ms as one buffer (waiting for the
+  other device aside), and the step went from 47.7 to 44.7-46.3 ms."""
+  leaves, treedef = jax.tree.flatten(tree)
+  groups = {}
+  for i, leaf in enumerate(leaves):
+    groups.setdefault(jnp.result_type(leaf), []).append(i)
+  out = list(leaves)
+  for members in groups.values():
+    flat = collective(jnp.concatenate([jnp.ravel(leaves[i]) for i in members]), AXIS)
+    ends = np.cumsum([jnp.size(leaves[i]) for i in members])
+    for i, start, end in zip(members, np.concatenate([[0], ends[:-1]]), ends):
+      out[i] = flat[start:end].reshape(jnp.shape(leaves[i]))
+  return jax.tree.unflatten(treedef, out)
 
 
 def device_rng(rng):

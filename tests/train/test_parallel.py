@@ -98,3 +98,31 @@ def test_one_device_steps_have_no_collectives_and_eight_do():
     return text.count("all-reduce(")
   assert all_reduces(parallel.make_mesh(jax.devices()[:1])) == 0
   assert all_reduces(parallel.make_mesh()) > 0
+
+
+def test_pmean_and_psum_through_one_buffer_per_dtype_equal_the_per_leaf_collectives():
+  """method.pmean/psum concatenate the leaves of each dtype into one buffer for the all-reduce
+  and split it back: every leaf must come back with its own shape, the collective's dtype and
+  its average (sum)."""
+  from jax.sharding import PartitionSpec as P
+  from genjax.train import method as gmethod
+  mesh = parallel.make_mesh()
+  n = mesh.size
+  rng = np.random.default_rng(0)
+  tree = {"w": rng.standard_normal((n, 3, 4)).astype(np.float32),
+          "b": rng.standard_normal((n, 5)).astype(np.float32),
+          "count": rng.integers(0, 9, (n, 2)).astype(np.int32),
+          "scale": rng.standard_normal((n,)).astype(np.float32)}
+
+  def per_device(collective, reference):
+    def f(t):
+      t = jax.tree.map(lambda v: v[0], t)              # this device's leaves
+      want = jax.tree.map(lambda v: reference(v, gmethod.AXIS), t)
+      return jax.tree.map(lambda v: v[None], (collective(t), want))
+    return jax.jit(jax.shard_map(f, mesh=mesh, in_specs=P(gmethod.AXIS), out_specs=P(gmethod.AXIS)))
+
+  for collective, reference in ((gmethod.pmean, jax.lax.pmean), (gmethod.psum, jax.lax.psum)):
+    got, want = per_device(collective, reference)(tree)
+    for k in tree:
+      assert got[k].shape == want[k].shape == tree[k].shape and got[k].dtype == want[k].dtype, k
+      np.testing.assert_allclose(got[k], want[k], rtol=1e-6, atol=1e-6, err_msg=k)
