@@ -29,11 +29,9 @@ def transposed_kernel_dot(x, kernel, dimension_numbers, precision=None, preferre
   if kernel.ndim != 2 or dimension_numbers != dense_numbers(x):
     raise ValueError(f"transposed_kernel_dot contracts x's last axis with a matrix's first, "
                      f"not {dimension_numbers} with a kernel of shape {kernel.shape}")
-  if jax.default_backend() != "cpu":
-    return jax.lax.dot_general(x, kernel, dense_numbers(x), precision=precision,
-                               preferred_element_type=preferred_element_type)
-  kernel_t = jax.lax.optimization_barrier(kernel.T)
-  return jax.lax.dot_general(x, kernel_t, (((x.ndim - 1,), (1,)), ((), ())), precision=precision,
+  if jax.default_backend() == "cpu":   # contract with the transposed kernel's second axis
+    kernel, dimension_numbers = jax.lax.optimization_barrier(kernel.T), (((x.ndim - 1,), (1,)), ((), ()))
+  return jax.lax.dot_general(x, kernel, dimension_numbers, precision=precision,
                              preferred_element_type=preferred_element_type)
 
 
